@@ -1,0 +1,44 @@
+# segcli — run `make help` for the list of targets.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test lint typecheck bench sample-data clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; set PY=/path/to/python3.11" >&2; exit 2; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv/ and install segcli with its dev tools
+
+demo: $(STAMP) ## build the VIP segment over sample_data/ and print it
+	$(BIN)/segcli build rules/vip.yaml sample_data/orders.parquet --lines sample_data/order_lines.parquet \
+		--customers sample_data/customers.parquet --as-of 2025-01-01 -o - | head -n 15
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+typecheck: $(STAMP) ## mypy --strict only
+	$(BIN)/mypy
+
+bench: $(STAMP) ## benchmark against hand-written Polars and DuckDB (SCALE=S|M|L)
+	$(BIN)/python bench/run.py --scale $(or $(SCALE),S)
+
+sample-data: $(STAMP) ## regenerate sample_data/ (deterministic)
+	$(BIN)/python sample_data/generate.py
+
+clean: ## remove the venv and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,5 @@
+"""segcli: customer segments from e-commerce exports."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""python -m segcli"""
+
+from __future__ import annotations
+
+from segcli.cli import main
+
+main()

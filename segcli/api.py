@@ -1,0 +1,184 @@
+"""The library: everything the CLI does is one call here."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from segcli.errors import InputError, UsageError
+from segcli.inputs.tables import Settings, Tables
+from segcli.periods import as_of_label, resolve_as_of
+from segcli.plan import FeaturePlan, plan_features, walk_conditions
+from segcli.spec.model import Definition, Registered
+from segcli.spec.parse import load_definitions, load_with_dependencies, parse_definition
+
+if TYPE_CHECKING:
+    import polars as pl
+
+__all__ = [
+    "BuildResult",
+    "build_members",
+    "build_snapshot",
+    "load_definitions",
+    "load_with_dependencies",
+    "member_keys",
+    "members_table",
+    "open_tables",
+    "parse_definition",
+    "plan_segments",
+]
+
+AsOf = date | datetime | str | None
+
+
+def open_tables(*args: object, **kwargs: object) -> Tables:
+    """Read the exports (see segcli.inputs.read.open_tables for the arguments)."""
+    from segcli.inputs.read import open_tables as read  # noqa: PLC0415
+
+    return read(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settings) -> datetime:
+    """--as-of wins, then the definition's as_of, then the start of today."""
+    chosen = as_of if as_of is not None else (definition.as_of if definition else None)
+    return resolve_as_of(chosen, settings.timezone)
+
+
+def plan_segments(
+    segments: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    library: Sequence[Definition] = (),
+) -> FeaturePlan:
+    """The feature plan, checked against what the data can answer."""
+    plan = plan_features(segments, as_of, tables.settings.timezone, library)
+    if plan.needs_lines and tables.lines is None:
+        raise UsageError("a segment uses purchased/items_purchased: pass the order lines (--lines)")
+    if plan.needs_reviews and tables.reviews is None:
+        raise UsageError("a segment uses reviewed: pass the reviews file (--reviews)")
+    if not tables.has_registration_date:
+        _refuse_registered(segments, plan)
+    return plan
+
+
+def _refuse_registered(segments: Sequence[Definition], plan: FeaturePlan) -> None:
+    for definition in segments:
+        for condition in walk_conditions(definition.rule, plan.library):
+            if isinstance(condition, Registered):
+                where = f"{condition.span}: " if condition.span else ""
+                raise InputError(
+                    f"{where}'registered' cannot be answered: the customers data has no "
+                    "registration date (Shopify customers exports carry none); "
+                    "remove the rule or map a registration column in the project config"
+                )
+
+
+def members_table(
+    segments: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    library: Sequence[Definition] = (),
+) -> pl.DataFrame:
+    """One collected per-customer table with export columns and a flag per segment."""
+    from segcli.backends.polars import EXPORT_COLUMNS, build_customer_table, segment_column  # noqa: PLC0415
+
+    plan = plan_segments(segments, tables, as_of, library)
+    lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+    flags = [segment_column(d) for d in segments]
+    return _collect(lazy.select(*EXPORT_COLUMNS, *flags))
+
+
+def _collect(lazy: pl.LazyFrame) -> pl.DataFrame:
+    import polars as pl  # noqa: PLC0415
+
+    try:
+        return lazy.collect(engine="streaming")
+    except pl.exceptions.PolarsError as error:
+        raise InputError(f"cannot read the input data: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def build_members(
+    definition: Definition,
+    tables: Tables,
+    as_of: datetime,
+    library: Sequence[Definition] = (),
+) -> pl.DataFrame:
+    """The export rows (export columns, sorted by customer key) of one segment."""
+    from segcli.backends.polars import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
+
+    table = members_table([definition], tables, as_of, library)
+    flag = segment_column(definition)
+    return table.filter(table[flag]).select(EXPORT_COLUMNS).sort("customer_key")
+
+
+def member_keys(
+    definition: Definition,
+    tables: Tables,
+    as_of: AsOf = None,
+    *,
+    library: Sequence[Definition] = (),
+) -> list[str]:
+    """Sorted identity keys of the segment's exported members."""
+    instant = effective_as_of(definition, as_of, tables.settings)
+    rows = build_members(definition, tables, instant, library)
+    return [str(k) for k in rows["customer_key"].to_list()]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    output: Path | None  # None when written to stdout
+    members: int
+    as_of: datetime
+    seconds: float
+    status: str  # "written", "unchanged", "stdout"
+
+
+def default_output(definition: Definition, as_of: datetime, settings: Settings) -> Path:
+    return Path("snapshots") / definition.segment_id / f"{as_of_label(as_of, settings.timezone)}.csv"
+
+
+def build_snapshot(
+    definition: Definition,
+    tables: Tables,
+    *,
+    as_of: AsOf = None,
+    output: Path | None = None,
+    with_id: bool = False,
+    library: Sequence[Definition] = (),
+    replace: bool = False,
+) -> tuple[BuildResult, bytes]:
+    """Build one segment; write it as a frozen snapshot unless output is None (then return bytes)."""
+    from segcli.export import render_csv  # noqa: PLC0415
+
+    started = time.monotonic()
+    instant = effective_as_of(definition, as_of, tables.settings)
+    rows = build_members(definition, tables, instant, library)
+    data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
+    if output is None:
+        return BuildResult(None, rows.height, instant, time.monotonic() - started, "stdout"), data
+    status = _write(definition, tables, instant, data, rows.height, output, replace=replace)
+    return BuildResult(output, rows.height, instant, time.monotonic() - started, status), data
+
+
+def _write(
+    definition: Definition,
+    tables: Tables,
+    as_of: datetime,
+    data: bytes,
+    rows: int,
+    output: Path,
+    *,
+    replace: bool,
+) -> str:
+    from segcli.snapshot import make_manifest, write_snapshot  # noqa: PLC0415
+
+    manifest = make_manifest(definition, tables, as_of, data, rows)
+    return write_snapshot(data, output, manifest, replace=replace).status

@@ -1,0 +1,299 @@
+"""The Polars backend: a feature plan + normalized tables → one lazy per-customer table.
+
+One group-by over orders, one over order lines (joined to their orders first), one over reviews;
+every rule of every segment is then a boolean column of that table.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import assert_never
+from zoneinfo import ZoneInfo
+
+import polars as pl
+
+from segcli.backends.polars_compare import (
+    CENTS,
+    bool_compare,
+    date_compare,
+    integer_compare,
+    multi_text_compare,
+    ratio_compare,
+    text_compare,
+)
+from segcli.inputs.tables import Tables
+from segcli.periods import Window, resolve_period
+from segcli.plan import (
+    FIRST_ORDER_AT,
+    LAST_ORDER_AT,
+    LIFETIME_SPEND,
+    FeaturePlan,
+    LineAgg,
+    OrderAgg,
+    ReviewAgg,
+    features_of,
+    resolve_segment,
+)
+from segcli.spec.fields import ITEM_FIELDS
+from segcli.spec.model import (
+    AllOf,
+    AnyOf,
+    Attribute,
+    Definition,
+    FieldTest,
+    HasOrder,
+    InSegment,
+    Metric,
+    NoneOf,
+    Not,
+    Purchased,
+    Recency,
+    Registered,
+    Reviewed,
+    Rule,
+)
+
+KEY = "customer_key"
+CUSTOMER_ATTRIBUTES = (
+    "customer_id", "email", "first_name", "last_name", "name", "registered_at", "country",
+    "postal_code", "customer_type", "accepts_marketing", "tags",
+)  # fmt: skip
+EXPORT_COLUMNS = (
+    KEY, "name", "first_name", "last_name", "email", "registered_at", "country", "postal_code",
+    LIFETIME_SPEND,
+)  # fmt: skip
+ORDER_EMAIL = "order_email"
+NET = pl.col("total_cents") - pl.col("refunded_cents").fill_null(0)
+
+
+def segment_column(definition: Definition) -> str:
+    return f"segment:{definition.segment_id}"
+
+
+def build_customer_table(plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]) -> pl.LazyFrame:
+    """customer_key, customer attributes, lifetime spend, recency, features, one flag per segment."""
+    orders = seen_orders(tables.orders, plan.as_of, exclude)
+    table = _join_customers(_aggregate_orders(orders, plan), tables.customers)
+    if plan.needs_lines:
+        if tables.lines is None:
+            raise ValueError("needs order lines")
+        table = table.join(_aggregate_lines(tables.lines, orders, plan), on=KEY, how="left")
+    if plan.needs_reviews:
+        if tables.reviews is None:
+            raise ValueError("needs reviews")
+        table = table.join(_aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
+    zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if _zero_when_absent(f)]
+    table = table.with_columns(*zero, pl.col(LIFETIME_SPEND).fill_null(0))
+    flags = [segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments]
+    return table.with_columns(flags)
+
+
+def seen_orders(orders: pl.LazyFrame, as_of: datetime, exclude: tuple[str, ...]) -> pl.LazyFrame:
+    """Orders that count: up to the as-of, belonging to someone, status not excluded."""
+    keep = (pl.col("ordered_at") <= as_of) & pl.col(KEY).is_not_null()
+    if exclude:
+        keep = keep & ~pl.col("status").fill_null("").is_in(list(exclude))
+    return orders.filter(keep)
+
+
+def _zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
+    return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
+
+
+def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+    aggs = [
+        NET.sum().alias(LIFETIME_SPEND),
+        pl.col("ordered_at").min().alias(FIRST_ORDER_AT),
+        pl.col("ordered_at").max().alias(LAST_ORDER_AT),
+        pl.col("email").sort_by("ordered_at", "order_id").drop_nulls().first().alias(ORDER_EMAIL),
+    ]
+    for feature in plan.features(OrderAgg):
+        assert isinstance(feature, OrderAgg)
+        aggs.append(_order_agg(feature).alias(plan.name(feature)))
+    return orders.group_by(KEY).agg(aggs)
+
+
+def _order_agg(feature: OrderAgg) -> pl.Expr:
+    keep = window_test("ordered_at", feature.window) & order_where(feature.where)
+    match feature.measure:
+        case "count":
+            return keep.sum().cast(pl.Int64)
+        case "spend":
+            return pl.when(keep).then(NET).otherwise(0).sum()
+        case "max_total":
+            return pl.col("total_cents").filter(keep).max()
+        case _:
+            assert_never(feature.measure)
+
+
+def window_test(column: str, window: Window) -> pl.Expr:
+    col = pl.col(column)
+    test = col.is_not_null()  # a column, never a literal: aggregates count rows
+    if window.start is not None:
+        test = test & (col >= window.start if window.start_inclusive else col > window.start)
+    if window.end is not None:
+        test = test & (col <= window.end if window.end_inclusive else col < window.end)
+    return test
+
+
+def order_where(where: tuple[FieldTest, ...]) -> pl.Expr:
+    test = pl.lit(value=True)
+    for item in where:
+        test = test & _order_field_test(item)
+    return test
+
+
+def _order_field_test(item: FieldTest) -> pl.Expr:
+    if item.field == "order_total":
+        return integer_compare(pl.col("total_cents"), item.comparison, CENTS)
+    if item.field == "discount_code":
+        return multi_text_compare(pl.col("discount_code"), " + ", item.comparison)
+    return text_compare(pl.col(item.field), item.comparison)  # status, currency
+
+
+def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
+    test = pl.lit(value=True)
+    for one in item:
+        column = pl.col(ITEM_FIELDS[one.field])
+        if one.field == "tag":
+            test = test & multi_text_compare(column, ",", one.comparison)
+        else:
+            test = test & text_compare(column, one.comparison)
+    return test
+
+
+def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+    """Lines joined to their (seen) orders, then one group-by per customer."""
+    order_columns = ["order_id", KEY, "ordered_at", "total_cents", "discount_code", "status",
+                     "currency"]  # fmt: skip
+    joined = lines.join(orders.select(order_columns), on="order_id", how="inner")
+    aggs = []
+    for feature in plan.features(LineAgg):
+        assert isinstance(feature, LineAgg)
+        keep = (
+            window_test("ordered_at", feature.window)
+            & order_where(feature.where)
+            & item_test(feature.item)
+        )
+        value = keep.sum() if feature.measure == "lines" else (
+            pl.when(keep).then(pl.col("quantity")).otherwise(0).sum()
+        )
+        aggs.append(value.cast(pl.Int64).alias(plan.name(feature)))
+    return joined.group_by(KEY).agg(aggs)
+
+
+def _aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+    seen = reviews.filter((pl.col("reviewed_at") <= plan.as_of) & pl.col(KEY).is_not_null())
+    aggs = []
+    for feature in plan.features(ReviewAgg):
+        assert isinstance(feature, ReviewAgg)
+        keep = window_test("reviewed_at", feature.window) & _review_item(feature)
+        aggs.append(keep.sum().cast(pl.Int64).alias(plan.name(feature)))
+    return seen.group_by(KEY).agg(aggs)
+
+
+def _review_item(feature: ReviewAgg) -> pl.Expr:
+    test = pl.lit(value=True)
+    for one in feature.item:
+        test = test & text_compare(pl.col(ITEM_FIELDS[one.field]), one.comparison)
+    return test
+
+
+def _join_customers(per_customer: pl.LazyFrame, customers: pl.LazyFrame | None) -> pl.LazyFrame:
+    """The universe: every customer row (first row per key wins) plus every buyer."""
+    if customers is None:
+        attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in CUSTOMER_ATTRIBUTES]
+        table = per_customer.with_columns(attributes)
+    else:
+        known = (
+            customers.filter(pl.col(KEY).is_not_null())
+            .select(KEY, *CUSTOMER_ATTRIBUTES)
+            .unique(subset=KEY, keep="first", maintain_order=True)
+        )
+        table = known.join(per_customer, on=KEY, how="full", coalesce=True)
+    return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
+
+
+def _attribute_type(column: str) -> pl.DataType:
+    if column == "registered_at":
+        return pl.Datetime("us", "UTC")
+    if column == "accepts_marketing":
+        return pl.Boolean()
+    return pl.String()
+
+
+# ---- rules → boolean expressions -----------------------------------------------------------
+
+
+def segment_flag(definition: Definition, plan: FeaturePlan) -> pl.Expr:
+    """A segment's rule plus its options (marketing_only; unidentified customers are kept here
+    and left out at export unless include_unidentified)."""
+    flag = compile_rule(definition.rule, plan)
+    if definition.marketing_only:
+        flag = flag & pl.col("accepts_marketing").fill_null(value=False)
+    if not definition.include_unidentified:
+        flag = flag & pl.col("email").is_not_null()
+    return flag
+
+
+def compile_rule(rule: Rule, plan: FeaturePlan) -> pl.Expr:
+    match rule:
+        case AllOf(rules=rules):
+            return pl.all_horizontal([compile_rule(r, plan) for r in rules])
+        case AnyOf(rules=rules):
+            return pl.any_horizontal([compile_rule(r, plan) for r in rules])
+        case NoneOf(rules=rules):
+            return ~pl.any_horizontal([compile_rule(r, plan) for r in rules])
+        case Not(rule=sub):
+            return ~compile_rule(sub, plan)
+        case InSegment(segment=ref):
+            return compile_rule(resolve_segment(ref, plan.library).rule, plan)
+        case Attribute():
+            return _attribute(rule)
+        case Registered(period=period):
+            window = resolve_period(period, plan.as_of, plan.timezone)
+            return window_test("registered_at", window).fill_null(value=False)
+        case Recency():
+            return _recency(rule, plan)
+        case Metric() | HasOrder() | Purchased() | Reviewed():
+            return _aggregate_rule(rule, plan)
+        case _:
+            assert_never(rule)
+
+
+def _attribute(rule: Attribute) -> pl.Expr:
+    name, comparison = rule.field, rule.comparison
+    if name == "customer_tag":
+        return multi_text_compare(pl.col("tags"), ",", comparison)
+    if name == "accepts_marketing":
+        return bool_compare(pl.col("accepts_marketing"), comparison)
+    if name == "has_email":
+        return bool_compare(pl.col("email").is_not_null(), comparison)
+    if name == "customer_id":
+        return text_compare(pl.col(KEY), comparison)
+    return text_compare(pl.col(name), comparison)  # country, postal_code, customer_type
+
+
+def _recency(rule: Recency, plan: FeaturePlan) -> pl.Expr:
+    column = FIRST_ORDER_AT if rule.field.startswith(("first", "days_since_first")) else (
+        LAST_ORDER_AT
+    )
+    local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
+    if rule.field.endswith("_date"):
+        return date_compare(local_day, rule.comparison)
+    as_of_day = plan.as_of.astimezone(ZoneInfo(plan.timezone)).date()
+    days = (pl.lit(as_of_day) - local_day).dt.total_days()
+    return integer_compare(days, rule.comparison)
+
+
+def _aggregate_rule(rule: Metric | HasOrder | Purchased | Reviewed, plan: FeaturePlan) -> pl.Expr:
+    names = [plan.name(f) for f in features_of(rule, plan.as_of, plan.timezone)]
+    if not isinstance(rule, Metric):
+        return pl.col(names[0]) > 0
+    match rule.field:
+        case "total_spend" | "largest_order":
+            return integer_compare(pl.col(names[0]), rule.comparison, CENTS)
+        case "average_order_value":
+            return ratio_compare(pl.col(names[0]), pl.col(names[1]), rule.comparison, CENTS)
+        case _:  # order_count, items_purchased
+            return integer_compare(pl.col(names[0]), rule.comparison)

@@ -1,0 +1,187 @@
+"""Comparisons (model `Comparison`) as Polars expressions. Null never satisfies a test."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+import polars as pl
+
+from segcli.spec.model import Comparison, Scalar, Test
+
+CENTS = 100
+
+
+def all_tests(
+    comparison: Comparison, one: Callable[[Test], pl.Expr], present: pl.Expr | None = None
+) -> pl.Expr:
+    """Every test holds; a null value (`present` false) satisfies none, `not` included."""
+    exprs = [one(test) for test in comparison.tests]
+    combined = exprs[0]
+    for expr in exprs[1:]:
+        combined = combined & expr
+    if present is not None:
+        combined = present & combined
+    return combined.fill_null(value=False)
+
+
+def text_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
+    normalized = column.str.strip_chars().str.to_lowercase()
+    return all_tests(comparison, lambda test: _text_test(normalized, test), column.is_not_null())
+
+
+def multi_text_compare(column: pl.Expr, separator: str, comparison: Comparison) -> pl.Expr:
+    """A field holding several values (tags, discount codes): any part satisfies a test;
+    `not` holds when no part matches; no parts satisfies nothing."""
+    parts = column.str.split(separator).list.eval(
+        pl.element().str.strip_chars().str.to_lowercase().filter(
+            pl.element().str.strip_chars() != ""
+        )
+    )
+    has_parts = parts.list.len() > 0
+
+    def one(test: Test) -> pl.Expr:
+        if test.op == "not_in":
+            hit = parts.list.eval(pl.element().is_in(_texts(test.values))).list.any()
+            return has_parts & ~hit
+        return parts.list.eval(_text_test(pl.element(), test)).list.any() & has_parts
+
+    return all_tests(comparison, one)
+
+
+def _texts(values: tuple[Scalar, ...]) -> list[str]:
+    return [str(v) for v in values]
+
+
+def _text_test(value: pl.Expr, test: Test) -> pl.Expr:
+    texts = _texts(test.values)
+    match test.op:
+        case "eq" | "in":
+            return value.is_in(texts)
+        case "not_in":
+            return ~value.is_in(texts)
+        case "contains":
+            return value.str.contains(texts[0], literal=True)
+        case "starts_with":
+            return value.str.starts_with(texts[0])
+        case "gt":
+            return value > texts[0]
+        case "ge":
+            return value >= texts[0]
+        case "lt":
+            return value < texts[0]
+        case "le":
+            return value <= texts[0]
+        case "between":
+            return (value >= texts[0]) & (value <= texts[1])
+    raise ValueError(f"no text test {test.op!r}")
+
+
+def integer_compare(column: pl.Expr, comparison: Comparison, scale: int = 1) -> pl.Expr:
+    """An integer column against exact decimal thresholds times `scale` (100 for money in cents)."""
+    return all_tests(
+        comparison, lambda test: _integer_test(column, test, scale), column.is_not_null()
+    )
+
+
+def _scaled(value: Scalar, scale: int) -> Decimal:
+    assert isinstance(value, Decimal)
+    return value * scale
+
+
+def _integer_test(value: pl.Expr, test: Test, scale: int) -> pl.Expr:
+    bounds = [_scaled(v, scale) for v in test.values]
+    whole = [int(b) for b in bounds if b == b.to_integral_value()]
+    match test.op:
+        case "eq" | "in":
+            return value.is_in(whole) if whole else pl.lit(value=False)
+        case "not_in":
+            return ~value.is_in(whole) if whole else value.is_not_null()
+        case "gt":
+            return value > math.floor(bounds[0])
+        case "ge":
+            return value >= math.ceil(bounds[0])
+        case "lt":
+            return value < math.ceil(bounds[0])
+        case "le":
+            return value <= math.floor(bounds[0])
+        case "between":
+            return (value >= math.ceil(bounds[0])) & (value <= math.floor(bounds[1]))
+    raise ValueError(f"no number test {test.op!r}")
+
+
+def ratio_compare(num: pl.Expr, den: pl.Expr, comparison: Comparison, scale: int) -> pl.Expr:
+    """num / den against thresholds, exactly: compare num·q with p·den for a threshold p/q.
+    Null (false) when den is 0."""
+    present = num.is_not_null() & (den > 0)
+    return all_tests(comparison, lambda test: _ratio_test(num, den, test, scale), present)
+
+
+def _ratio_test(num: pl.Expr, den: pl.Expr, test: Test, scale: int) -> pl.Expr:
+    fractions = [Fraction(_scaled(v, scale)) for v in test.values]
+
+    def cmp(frac: Fraction) -> tuple[pl.Expr, pl.Expr]:
+        return num * frac.denominator, den * frac.numerator
+
+    match test.op:
+        case "eq" | "in":
+            return pl.any_horizontal([a == b for a, b in map(cmp, fractions)])
+        case "not_in":
+            return ~pl.any_horizontal([a == b for a, b in map(cmp, fractions)])
+        case "gt":
+            a, b = cmp(fractions[0])
+            return a > b
+        case "ge":
+            a, b = cmp(fractions[0])
+            return a >= b
+        case "lt":
+            a, b = cmp(fractions[0])
+            return a < b
+        case "le":
+            a, b = cmp(fractions[0])
+            return a <= b
+        case "between":
+            (a, b), (c, d) = cmp(fractions[0]), cmp(fractions[1])
+            return (a >= b) & (c <= d)
+    raise ValueError(f"no number test {test.op!r}")
+
+
+def date_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
+    return all_tests(comparison, lambda test: _date_test(column, test), column.is_not_null())
+
+
+def _date_test(value: pl.Expr, test: Test) -> pl.Expr:
+    days = [v for v in test.values if isinstance(v, date)]
+    match test.op:
+        case "eq" | "in":
+            return value.is_in(days)
+        case "not_in":
+            return ~value.is_in(days)
+        case "gt":
+            return value > pl.lit(days[0])
+        case "ge":
+            return value >= pl.lit(days[0])
+        case "lt":
+            return value < pl.lit(days[0])
+        case "le":
+            return value <= pl.lit(days[0])
+        case "between":
+            return (value >= pl.lit(days[0])) & (value <= pl.lit(days[1]))
+    raise ValueError(f"no date test {test.op!r}")
+
+
+def bool_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
+    return all_tests(comparison, lambda test: _bool_test(column, test), column.is_not_null())
+
+
+def _bool_test(value: pl.Expr, test: Test) -> pl.Expr:
+    flags = [bool(v) for v in test.values]
+    match test.op:
+        case "eq" | "in":
+            return value.is_in(flags)
+        case "not_in":
+            return ~value.is_in(flags)
+    raise ValueError(f"no boolean test {test.op!r}")

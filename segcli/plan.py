@@ -1,0 +1,164 @@
+"""The feature plan: the per-customer columns a set of segments needs (backend-neutral).
+
+Every order metric, item test and review test of every rule becomes one aggregate feature; equal
+features are shared, so many segments cost one group-by per table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, assert_never
+
+from segcli.periods import Window, resolve_period
+from segcli.spec.model import (
+    AllOf,
+    AnyOf,
+    Attribute,
+    Definition,
+    FieldTest,
+    HasOrder,
+    InSegment,
+    Metric,
+    NoneOf,
+    Not,
+    Purchased,
+    Recency,
+    Registered,
+    Reviewed,
+    Rule,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderAgg:
+    """Over the customer's orders in `window` matching `where`: count, net spend or largest total."""
+
+    measure: Literal["count", "spend", "max_total"]
+    window: Window
+    where: tuple[FieldTest, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LineAgg:
+    """Over line items of orders in `window` matching `where`, the lines matching `item`."""
+
+    measure: Literal["lines", "quantity"]
+    window: Window
+    where: tuple[FieldTest, ...] = ()
+    item: tuple[FieldTest, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewAgg:
+    window: Window
+    item: tuple[FieldTest, ...] = ()
+
+
+Feature = OrderAgg | LineAgg | ReviewAgg
+
+# Columns every per-customer table carries, whatever the rules.
+LIFETIME_SPEND = "spend_cents"
+FIRST_ORDER_AT = "first_order_at"
+LAST_ORDER_AT = "last_order_at"
+
+
+@dataclass(slots=True)
+class FeaturePlan:
+    as_of: datetime  # UTC instant; nothing after it is seen
+    timezone: str
+    segments: tuple[Definition, ...]  # the segments to output, in a stable order
+    library: dict[str, Definition]  # every definition reachable by in_segment, by segment id
+    names: dict[Feature, str] = field(default_factory=dict)
+
+    def name(self, feature: Feature) -> str:
+        return self.names[feature]
+
+    def features(self, kind: type[OrderAgg] | type[LineAgg] | type[ReviewAgg]) -> list[Feature]:
+        return [f for f in self.names if isinstance(f, kind)]
+
+    @property
+    def needs_lines(self) -> bool:
+        return bool(self.features(LineAgg))
+
+    @property
+    def needs_reviews(self) -> bool:
+        return bool(self.features(ReviewAgg))
+
+
+def plan_features(
+    segments: Sequence[Definition],
+    as_of: datetime,
+    timezone: str,
+    library: Sequence[Definition] = (),
+) -> FeaturePlan:
+    """One plan for all segments (and the segments they reference)."""
+    by_id = {d.segment_id: d for d in [*library, *segments]}
+    plan = FeaturePlan(as_of, timezone, tuple(segments), by_id)
+    for definition in segments:
+        for condition in walk_conditions(definition.rule, by_id):
+            for feature in features_of(condition, as_of, timezone):
+                plan.names.setdefault(feature, f"f{len(plan.names)}")
+    return plan
+
+
+def resolve_segment(ref: str, library: dict[str, Definition]) -> Definition:
+    if ref in library:
+        return library[ref]
+    for definition in library.values():
+        if definition.name == ref:
+            return definition
+    raise KeyError(ref)  # the checker guarantees every reference resolves
+
+
+def walk_conditions(
+    rule: Rule, library: dict[str, Definition], seen: frozenset[str] = frozenset()
+) -> Iterator[Rule]:
+    """Every leaf condition under `rule`, following in_segment into the referenced rules."""
+    match rule:
+        case AllOf(rules=rules) | AnyOf(rules=rules) | NoneOf(rules=rules):
+            for sub in rules:
+                yield from walk_conditions(sub, library, seen)
+        case Not(rule=sub):
+            yield from walk_conditions(sub, library, seen)
+        case InSegment(segment=ref):
+            target = resolve_segment(ref, library)
+            if target.segment_id not in seen:
+                yield from walk_conditions(target.rule, library, seen | {target.segment_id})
+        case _:
+            yield rule
+
+
+def features_of(condition: Rule, as_of: datetime, timezone: str) -> tuple[Feature, ...]:
+    """The aggregate features one leaf condition reads (empty for customer attributes)."""
+    match condition:
+        case Metric(field=name, period=period, where=where):
+            window = resolve_period(period, as_of, timezone)
+            return _metric_features(name, window, where)
+        case HasOrder(period=period, where=where):
+            return (OrderAgg("count", resolve_period(period, as_of, timezone), where),)
+        case Purchased(item=item, period=period):
+            return (LineAgg("lines", resolve_period(period, as_of, timezone), (), item),)
+        case Reviewed(item=item, period=period):
+            return (ReviewAgg(resolve_period(period, as_of, timezone), item),)
+        case Attribute() | Registered() | Recency() | InSegment():
+            return ()
+        case AllOf() | AnyOf() | NoneOf() | Not():
+            raise TypeError("features_of takes a leaf condition")
+        case _:
+            assert_never(condition)
+
+
+def _metric_features(name: str, window: Window, where: tuple[FieldTest, ...]) -> tuple[Feature, ...]:
+    if name == "order_count":
+        return (OrderAgg("count", window, where),)
+    if name == "total_spend":
+        return (OrderAgg("spend", window, where),)
+    if name == "average_order_value":
+        return (OrderAgg("spend", window, where), OrderAgg("count", window, where))
+    if name == "largest_order":
+        return (OrderAgg("max_total", window, where),)
+    if name == "items_purchased":
+        return (LineAgg("quantity", window, where),)
+    raise ValueError(f"unknown metric {name!r}")

@@ -1,0 +1,1 @@
+"""The segment language: YAML with positions → checked model (frozen dataclasses)."""
