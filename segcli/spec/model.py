@@ -5,6 +5,7 @@ Positions (`span`) sit beside the data: they never take part in equality or hash
 
 from __future__ import annotations
 
+import dataclasses  # `dataclasses.field` where a class has a field named `field`
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,9 +15,7 @@ from typing import Literal
 from segcli.errors import Span
 
 Scalar = str | Decimal | bool | date
-Op = Literal[
-    "eq", "gt", "ge", "lt", "le", "between", "not_in", "in", "contains", "starts_with"
-]
+Op = Literal["eq", "gt", "ge", "lt", "le", "between", "not_in", "in", "contains", "starts_with"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +96,7 @@ class Attribute:
 
     field: str
     comparison: Comparison
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +113,7 @@ class Metric:
     comparison: Comparison
     period: Period = AllTime()
     where: tuple[FieldTest, ...] = ()
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +129,7 @@ class Recency:
 
     field: str
     comparison: Comparison
-    span: Span | None = field(default=None, compare=False)
+    span: Span | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,115 @@
+"""`in_segment` references: finding their targets, unknown segments and cycles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, assert_never
+
+from segcli.errors import Diagnostic, did_you_mean
+from segcli.spec.model import (
+    AllOf,
+    AnyOf,
+    Attribute,
+    Definition,
+    HasOrder,
+    InSegment,
+    Metric,
+    NoneOf,
+    Not,
+    Purchased,
+    Recency,
+    Registered,
+    Reviewed,
+    Rule,
+)
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+_Edges = dict[str, list[tuple[str, InSegment]]]
+
+
+def segment_refs(rule: Rule) -> list[InSegment]:
+    """Every `in_segment` in a rule, in file order."""
+    match rule:
+        case AllOf(rules=rules) | AnyOf(rules=rules) | NoneOf(rules=rules):
+            return [ref for sub in rules for ref in segment_refs(sub)]
+        case Not(rule=sub):
+            return segment_refs(sub)
+        case InSegment():
+            return [rule]
+        case Attribute() | Registered() | Metric() | HasOrder() | Recency():
+            return []
+        case Purchased() | Reviewed():
+            return []
+        case _:
+            assert_never(rule)
+
+
+def resolve_segment(definitions: Sequence[Definition], ref: str) -> Definition | None:
+    """The definition an `in_segment` names: by segment id (file stem), else by `name:`
+    (trimmed, case-insensitive)."""
+    for definition in definitions:
+        if definition.segment_id == ref:
+            return definition
+    wanted = ref.strip().casefold()
+    for definition in definitions:
+        if definition.name.strip().casefold() == wanted:
+            return definition
+    return None
+
+
+def check_segment_refs(
+    definitions: Sequence[Definition], *, ignore: Collection[str] = ()
+) -> list[Diagnostic]:
+    """Unknown `in_segment` targets and cycles among the definitions. References named in
+    `ignore` may be missing (e.g. their files failed to load and were reported already)."""
+    diagnostics: list[Diagnostic] = []
+    edges: _Edges = {}
+    known = [d.segment_id for d in definitions]
+    for definition in definitions:
+        for ref in segment_refs(definition.rule):
+            target = resolve_segment(definitions, ref.segment)
+            if target is not None:
+                edges.setdefault(definition.segment_id, []).append((target.segment_id, ref))
+            elif ref.segment not in ignore:
+                diagnostics.append(_unknown(ref, known))
+    return diagnostics + _cycles(known, edges)
+
+
+def _unknown(ref: InSegment, known: list[str]) -> Diagnostic:
+    hint = did_you_mean(ref.segment, known) or (
+        f"expected {ref.segment}.yaml beside this file, or a definition with name: {ref.segment}"
+    )
+    return Diagnostic("unknown-segment", f"unknown segment '{ref.segment}'", ref.span, hint)
+
+
+def _cycles(order: list[str], edges: _Edges) -> list[Diagnostic]:
+    """One diagnostic per distinct cycle met by a depth-first walk, at the `in_segment`
+    that leaves the cycle's first segment."""
+    done: set[str] = set()
+    path: list[tuple[str, InSegment]] = []  # (segment, the reference that leaves it)
+    found: dict[frozenset[str], Diagnostic] = {}
+
+    def visit(node: str) -> None:
+        on_path = [n for n, _ in path]
+        if node in on_path:
+            cycle = path[on_path.index(node) :]
+            names = [n for n, _ in cycle] + [node]
+            found.setdefault(frozenset(names), _cycle(names, cycle[0][1]))
+            return
+        if node in done:
+            return
+        for target, ref in edges.get(node, []):
+            path.append((node, ref))
+            visit(target)
+            path.pop()
+        done.add(node)
+
+    for node in order:
+        visit(node)
+    return list(found.values())
+
+
+def _cycle(names: list[str], ref: InSegment) -> Diagnostic:
+    hint = "a segment cannot depend on itself, directly or through others"
+    return Diagnostic("segment-cycle", f"segment cycle: {' -> '.join(names)}", ref.span, hint)
