@@ -30,9 +30,11 @@ lint: $(STAMP) ## ruff and mypy --strict
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 typecheck: $(STAMP) ## mypy --strict only
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 
 bench: $(STAMP) ## benchmark against hand-written Polars and DuckDB (SCALE=S|M|L)
 	$(BIN)/python bench/run.py --scale $(or $(SCALE),S)

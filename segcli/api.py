@@ -19,6 +19,8 @@ from segcli.spec.parse import load_definitions, load_with_dependencies, parse_de
 if TYPE_CHECKING:
     import polars as pl
 
+    from segcli.manifest import Manifest
+
 __all__ = [
     "BuildResult",
     "build_members",
@@ -142,7 +144,9 @@ class BuildResult:
 
 
 def default_output(definition: Definition, as_of: datetime, settings: Settings) -> Path:
-    return Path("snapshots") / definition.segment_id / f"{as_of_label(as_of, settings.timezone)}.csv"
+    return (
+        Path("snapshots") / definition.segment_id / f"{as_of_label(as_of, settings.timezone)}.csv"
+    )
 
 
 def build_snapshot(
@@ -178,7 +182,21 @@ def _write(
     *,
     replace: bool,
 ) -> str:
-    from segcli.snapshot import make_manifest, write_snapshot  # noqa: PLC0415
+    from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
-    manifest = make_manifest(definition, tables, as_of, data, rows)
-    return write_snapshot(data, output, manifest, replace=replace).status
+    del rows  # counted again from the bytes by the manifest
+    return write_snapshot(data, output, make_manifest(definition, tables, as_of), replace=replace).status
+
+
+def make_manifest(definition: Definition, tables: Tables, as_of: datetime) -> Manifest:
+    """The caller's part of a snapshot manifest; the writer adds hashes and counts of the output."""
+    from segcli.manifest import Manifest, describe_inputs  # noqa: PLC0415
+
+    return Manifest(
+        segment_id=definition.segment_id,
+        segment_name=definition.name,
+        definition_sha256=definition.source_sha256,
+        as_of=as_of.isoformat(),
+        timezone=tables.settings.timezone,
+        inputs=tuple(describe_inputs(tables.sources)),
+    )

@@ -18,7 +18,7 @@ from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
-    from segcli.inputs.tables import Tables
+    from segcli.inputs.tables import Settings, Tables
     from segcli.spec.model import Definition
 
 app = typer.Typer(
@@ -93,9 +93,7 @@ def reporting() -> Iterator[None]:
 LinesOpt = Annotated[
     list[Path] | None, typer.Option("--lines", help="Order lines file(s) (needed by purchased).")
 ]
-CustomersOpt = Annotated[
-    list[Path] | None, typer.Option("--customers", help="Customers file(s).")
-]
+CustomersOpt = Annotated[list[Path] | None, typer.Option("--customers", help="Customers file(s).")]
 ReviewsOpt = Annotated[
     list[Path] | None, typer.Option("--reviews", help="Reviews file(s) (needed by reviewed).")
 ]
@@ -106,9 +104,7 @@ ConfigOpt = Annotated[
     Path | None,
     typer.Option("--config", help="Project config (YAML). Default: segcli.yaml beside the rules."),
 ]
-PresetOpt = Annotated[
-    str | None, typer.Option("--preset", help="Force an input layout: shopify.")
-]
+PresetOpt = Annotated[str | None, typer.Option("--preset", help="Force an input layout: shopify.")]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -163,7 +159,8 @@ def build(
     output: Annotated[
         str | None,
         typer.Option(
-            "-o", "--output",
+            "-o",
+            "--output",
             help="Snapshot path, or - for stdout. Default: snapshots/<segment>/<as-of>.csv",
         ),
     ] = None,  # fmt: skip
@@ -172,7 +169,9 @@ def build(
     ] = False,
     replace: Annotated[
         bool,
-        typer.Option("--replace", help="If a different snapshot exists, keep it renamed and write."),
+        typer.Option(
+            "--replace", help="If a different snapshot exists, keep it renamed and write."
+        ),
     ] = False,
 ) -> None:
     """Build one segment and write it as a frozen snapshot CSV (with a manifest beside it)."""
@@ -183,13 +182,16 @@ def build(
         tables = _open(orders, lines, customers, reviews, products, config, preset,
                        definition.parent)  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
-        path = None if output == "-" else (
-            Path(output) if output else api.default_output(target, instant, tables.settings)
+        path = (
+            None
+            if output == "-"
+            else (Path(output) if output else api.default_output(target, instant, tables.settings))
         )
-        result, data = api.build_snapshot(
-            target, tables, as_of=instant, output=path, with_id=with_id, library=library,
-            replace=replace,
-        )  # fmt: skip
+        with render.working(f"building {target.segment_id} as of {instant.date()}"):
+            result, data = api.build_snapshot(
+                target, tables, as_of=instant, output=path, with_id=with_id, library=library,
+                replace=replace,
+            )  # fmt: skip
         if path is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -232,6 +234,229 @@ def schema() -> None:
     from segcli.spec.schema import json_schema
 
     typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@app.command()
+def explain(
+    definition: Annotated[Path, typer.Argument(help="The segment definition (YAML).")],
+    orders: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Orders file(s): give the data to also print the Polars plan."),
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Say what a segment means: its rules in plain words, the periods as dates, the semantics
+    in force (which orders count, how spend is computed) and, given the data, the Polars plan."""
+    from segcli import api
+    from segcli.explain import explain_text
+    from segcli.inputs.tables import Settings
+
+    with reporting():
+        target, library = _load_one(definition)
+        tables = None
+        if orders:
+            tables = _open(orders, lines, customers, reviews, products, config, preset,
+                           definition.parent)  # fmt: skip
+        settings = tables.settings if tables else _settings(config, definition.parent) or Settings()
+        instant = api.effective_as_of(target, as_of, settings)
+        typer.echo(explain_text(target, library, instant, settings, tables))
+
+
+def _settings(config: Path | None, near: Path) -> Settings | None:
+    from segcli.inputs.config import find_config, load_settings
+
+    path = config if config is not None else find_config(near)
+    return load_settings(path) if path else None
+
+
+@app.command()
+def preview(
+    definition: Annotated[Path, typer.Argument(help="The segment definition (YAML).")],
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    rows: Annotated[int, typer.Option("-n", "--rows", help="How many rows to show.")] = 10,
+) -> None:
+    """Show how many customers a segment holds and its first rows, without writing a snapshot."""
+    from segcli import api, render
+    from segcli.export import render_csv
+
+    with reporting():
+        target, library = _load_one(definition)
+        tables = _open(orders, lines, customers, reviews, products, config, preset,
+                       definition.parent)  # fmt: skip
+        instant = api.effective_as_of(target, as_of, tables.settings)
+        members = api.build_members(target, tables, instant, library)
+        data = render_csv(members.head(rows), timezone=tables.settings.timezone)
+        render.print_preview(target.name, members.height, instant, data)
+
+
+@app.command()
+def why(
+    definition: Annotated[Path, typer.Argument(help="The segment definition (YAML).")],
+    customer: Annotated[str, typer.Argument(help="The customer's id or email.")],
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Explain one customer: which rules held, which did not, and the values they saw."""
+    from segcli import api, render
+    from segcli.why import why_lines
+
+    with reporting():
+        target, library = _load_one(definition)
+        tables = _open(orders, lines, customers, reviews, products, config, preset,
+                       definition.parent)  # fmt: skip
+        instant = api.effective_as_of(target, as_of, tables.settings)
+        member, lines_ = why_lines(target, library, tables, instant, customer)
+        render.print_why(target.segment_id, member, lines_)
+
+
+@app.command()
+def run(
+    rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
+    orders: Annotated[list[Path], typer.Option("--orders", help="Orders file(s), folder or glob.")],
+    out: Annotated[Path, typer.Option("--out", help="Snapshot folder: <out>/<segment>/<as-of>.csv")],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Rebuild existing snapshots; keep a differing old one renamed."),
+    ] = False,
+    with_id: Annotated[bool, typer.Option("--with-id", help="Add a Customer ID column.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures.")] = False,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a JSON summary of the run here.")
+    ] = None,
+) -> None:
+    """Build every segment in a folder in one pass over the data (safe for cron).
+
+    Existing snapshots for the same as-of that verify are kept (a rerun resumes a failed night).
+    Exit 0 when every segment is published or kept, 1 when any failed or broke its count guard.
+    """
+    from segcli import api, render
+    from segcli.nightly import run_segments
+
+    with reporting():
+        tables = _open(orders, lines, customers, reviews, products, config, preset, rules_dir)
+        instant = api.effective_as_of(None, as_of, tables.settings)
+        with render.working(f"building the segments of {rules_dir} as of {instant.date()}"):
+            result = run_segments(
+                rules_dir, tables, out, instant, replace=replace, with_id=with_id,
+                progress=None if quiet else render.print_outcome,
+            )  # fmt: skip
+        if quiet:
+            for outcome in result.segments:
+                if outcome.status in ("failed", "guarded"):
+                    render.print_outcome(outcome)
+        if report is not None:
+            from segcli.snapshot import write_file_atomic
+
+            text = json.dumps(result.as_json(), indent=2) + "\n"
+            write_file_atomic(report, text.encode("utf-8"))
+        if not quiet:
+            render.print_run_summary(result)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+def verify(
+    path: Annotated[Path, typer.Argument(help="A snapshot CSV, its manifest, or a folder of them.")],
+) -> None:
+    """Check snapshots against their manifests (file hash, row count, header).
+
+    Exit 0 when every snapshot verifies, 1 when any does not.
+    """
+    from segcli import render
+    from segcli.verify import verify_snapshot
+
+    with reporting():
+        result = verify_snapshot(path)
+        for check in result.checks:
+            render.print_check(check.path, check.status, check.problems)
+        render.print_info(
+            f"{len(result.checks)} snapshot(s): {len(result.with_status('ok'))} ok, "
+            f"{len(result.checks) - len(result.with_status('ok'))} not"
+        )
+        if not result.checks:
+            render.print_error(f"no snapshots under {path}")
+    raise typer.Exit(ExitCode.OK if result.ok and result.checks else ExitCode.SEGMENTS_FAILED)
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="Older snapshot CSV, or a segment folder.")],
+    new: Annotated[
+        Path | None, typer.Argument(help="Newer snapshot CSV (omit with a segment folder).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Write entered.csv and left.csv here.")
+    ] = None,
+) -> None:
+    """Who entered and who left a segment between two snapshots.
+
+    With a segment folder (e.g. snapshots/vip), compares its latest two snapshots.
+    """
+    from segcli import render
+    from segcli.diff import diff_snapshots, latest_two, write_diff
+    from segcli.errors import UsageError
+
+    with reporting():
+        if new is None:
+            if not old.is_dir():
+                raise UsageError("give two snapshots, or one segment folder")
+            old, new = latest_two(old)
+        result = diff_snapshots(old, new)
+        typer.echo(
+            f"{old.name} → {new.name}: {result.entered_count} entered, "
+            f"{result.left_count} left, {result.stayed} stayed (matched by {result.matched_by})"
+        )
+        if out is not None:
+            entered, left = write_diff(result, out)
+            render.print_info(f"wrote {entered} and {left}")
+
+
+@app.command()
+def inspect(
+    files: Annotated[list[Path], typer.Argument(help="Export files, folders or globs.")],
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show how segcli reads export files: detected layout and column mapping, rows, orders,
+    customers, date range, nulls per column, currencies, and warnings."""
+    from segcli.inputs.inspect import inspect_files, render_inspect
+
+    with reporting():
+        settings = _settings(config, files[0].parent if files else Path())
+        report = inspect_files(files, settings=settings, preset=preset)
+        if as_json:
+            typer.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
+        else:
+            from rich.console import Console
+
+            Console(highlight=False).print(render_inspect(report))
 
 
 def main() -> None:

@@ -5,13 +5,23 @@ Only the CLI imports this module. All output here goes to stderr.
 
 from __future__ import annotations
 
+import csv
+import io
+from contextlib import AbstractContextManager, nullcontext
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from segcli.errors import Diagnostic
+
+if TYPE_CHECKING:
+    from segcli.nightly import RunReport, SegmentOutcome
+    from segcli.why import Line
 
 
 @cache
@@ -34,12 +44,20 @@ def _excerpt(diagnostic: Diagnostic) -> list[str]:
     return [f"{gutter}{text}", " " * (len(gutter) + max(span.col - 1, 0)) + "^"]
 
 
+def working(message: str) -> AbstractContextManager[object]:
+    """A spinner on a terminal while long work runs; nothing when stderr is a file or a pipe."""
+    console = stderr()
+    if console.is_terminal:
+        return console.status(escape(message))
+    return nullcontext()
+
+
 def print_diagnostics(diagnostics: list[Diagnostic]) -> None:
     console = stderr()
     for diagnostic in diagnostics:
         where = f"{diagnostic.span}: " if diagnostic.span else ""
         console.print(
-            f"{escape(where)}[bold red]error[/][{escape(diagnostic.code)}] "
+            f"{escape(where)}[bold red]error[/]{escape(f'[{diagnostic.code}]')} "
             f"{escape(diagnostic.message)}"
         )
         for line in _excerpt(diagnostic):
@@ -56,3 +74,61 @@ def print_error(message: str) -> None:
 
 def print_info(message: str) -> None:
     stderr().print(escape(message))
+
+
+STATUS_STYLE = {
+    "written": "green", "replaced": "yellow", "completed": "green", "unchanged": "dim",
+    "kept": "dim", "failed": "bold red", "guarded": "bold red",
+}  # fmt: skip
+
+
+def print_outcome(outcome: SegmentOutcome) -> None:
+    style = STATUS_STYLE.get(outcome.status, "")
+    members = "" if outcome.members is None else f"{outcome.members} members"
+    change = "" if outcome.change is None else f" ({outcome.change:+d})"
+    message = f"  {outcome.message}" if outcome.status in ("failed", "guarded") else ""
+    stderr().print(
+        f"[{style}]{outcome.status:<9}[/] {escape(outcome.segment):<28} {members}{change}"
+        f"{escape(message)}"
+    )
+
+
+def print_run_summary(report: RunReport) -> None:
+    counts: dict[str, int] = {}
+    for outcome in report.segments:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    stderr().print(
+        f"{len(report.segments)} segments as of {report.as_of}: {parts} "
+        f"[{report.seconds:.2f} s] → exit {int(report.exit_code)}"
+    )
+
+
+def print_preview(name: str, members: int, as_of: datetime, data: bytes) -> None:
+    """A count and the first rows as a table (on stdout: this is what was asked for)."""
+    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    header, *rows = list(reader)
+    table = Table(title=f"{name}: {members} members as of {as_of.isoformat()}", title_justify="left")
+    for column in header:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    Console(highlight=False).print(table)
+    if members > len(rows):
+        stderr().print(f"… and {members - len(rows)} more")
+
+
+def print_check(path: Path, status: str, problems: tuple[str, ...]) -> None:
+    style = {"ok": "green", "mismatch": "bold red", "incomplete": "yellow"}.get(status, "")
+    detail = f"  {'; '.join(problems)}" if problems else ""
+    stderr().print(f"[{style}]{status:<10}[/] {escape(str(path))}{escape(detail)}")
+
+
+def print_why(segment: str, member: bool, lines: list[Line]) -> None:
+    console = Console(highlight=False)
+    verdict = "[green]is a member[/]" if member else "[red]is not a member[/]"
+    console.print(f"{escape(segment)}: the customer {verdict}")
+    for line in lines:
+        mark = "[green]✓[/]" if line.held else "[red]✗[/]"
+        value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
+        console.print(f"{'  ' * (line.depth + 1)}{mark} {escape(line.text)}{value}")

@@ -1,0 +1,109 @@
+"""`segcli explain`: a segment in plain words, its periods as dates, the semantics in force and
+(given data) the Polars plan."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from segcli.inputs.tables import Settings, Tables
+from segcli.periods import Window, resolve_period
+from segcli.plan import walk_conditions
+from segcli.spec.describe import describe_period, describe_rule
+from segcli.spec.model import (
+    Definition,
+    HasOrder,
+    Metric,
+    Period,
+    Purchased,
+    Registered,
+    Reviewed,
+)
+
+
+def explain_text(
+    definition: Definition,
+    library: Sequence[Definition],
+    as_of: datetime,
+    settings: Settings,
+    tables: Tables | None,
+) -> str:
+    zone = ZoneInfo(settings.timezone)
+    lines = [
+        f"segment   {definition.segment_id}: {definition.name}",
+        *([f"          {definition.description}"] if definition.description else []),
+        f"file      {definition.source}",
+        f"as of     {as_of.astimezone(zone).isoformat()} ({settings.timezone}); "
+        "orders after it are not seen",
+        "",
+        "rules",
+        *("  " + line for line in describe_rule(definition.rule)),
+        "",
+        "periods",
+        *_periods(definition, library, as_of, settings),
+        "",
+        "semantics",
+        *_semantics(definition, settings),
+    ]
+    if tables is not None:
+        lines += ["", "polars plan (optimized)", _plan(definition, library, as_of, tables)]
+    return "\n".join(lines)
+
+
+def _periods(
+    definition: Definition, library: Sequence[Definition], as_of: datetime, settings: Settings
+) -> list[str]:
+    by_id = {d.segment_id: d for d in [*library, definition]}
+    seen: dict[str, str] = {}
+    for condition in walk_conditions(definition.rule, by_id):
+        period: Period | None = None
+        if isinstance(condition, Metric | HasOrder | Purchased | Reviewed | Registered):
+            period = condition.period
+        if period is not None:
+            window = resolve_period(period, as_of, settings.timezone)
+            seen.setdefault(describe_period(period), _window(window, settings.timezone))
+    return [f"  {name:<24} {text}" for name, text in seen.items()] or ["  (none)"]
+
+
+def _window(window: Window, timezone: str) -> str:
+    zone = ZoneInfo(timezone)
+    start = "−∞" if window.start is None else window.start.astimezone(zone).isoformat()
+    end = "as-of" if window.end is None else window.end.astimezone(zone).isoformat()
+    left = "[" if window.start_inclusive and window.start is not None else "("
+    right = "]" if window.end_inclusive or window.end is None else ")"
+    return f"{left}{start}, {end}{right}"
+
+
+def _semantics(definition: Definition, settings: Settings) -> list[str]:
+    excluded = ", ".join(settings.exclude_statuses)
+    counting = (
+        f"orders with status {excluded} are left out of every figure"
+        if excluded
+        else "every order counts, refunded and cancelled ones too (as Shopify reports)"
+    )
+    return [
+        f"  orders    {counting}",
+        "  spend     net of refunds (order total − refunded amount), exact to the cent",
+        "  identity  customer id, else the trimmed, lower-cased email",
+        "  export    "
+        + ("customers without an email included" if definition.include_unidentified
+           else "customers without an email left out")  # fmt: skip
+        + ("; only customers who accept marketing" if definition.marketing_only else ""),
+    ]
+
+
+def _plan(
+    definition: Definition, library: Sequence[Definition], as_of: datetime, tables: Tables
+) -> str:
+    from segcli.api import plan_segments  # noqa: PLC0415
+    from segcli.backends.polars import (  # noqa: PLC0415
+        EXPORT_COLUMNS,
+        build_customer_table,
+        segment_column,
+    )
+
+    plan = plan_segments([definition], tables, as_of, library)
+    lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+    flag = segment_column(definition)
+    return lazy.filter(flag).select(EXPORT_COLUMNS).explain(engine="streaming")

@@ -1,0 +1,259 @@
+"""`segcli run`: every segment of a folder from one plan and one pass, published as snapshots.
+
+A segment whose snapshot for this as-of already exists and verifies is kept as it is (the record
+of that night is frozen); `replace=True` rebuilds it and keeps the old file beside the new one if
+they differ. One broken segment does not stop the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
+from segcli.inputs.tables import Tables
+from segcli.periods import as_of_label
+from segcli.spec.model import Definition
+
+Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
+FAILED: tuple[Status, ...] = ("failed", "guarded")
+
+
+@dataclass(slots=True)
+class SegmentOutcome:
+    segment: str
+    status: Status
+    members: int | None = None
+    previous: int | None = None
+    seconds: float = 0.0
+    path: str | None = None
+    message: str = ""
+
+    @property
+    def change(self) -> int | None:
+        if self.members is None or self.previous is None:
+            return None
+        return self.members - self.previous
+
+
+@dataclass(slots=True)
+class RunReport:
+    as_of: str
+    out: str
+    segments: list[SegmentOutcome] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if any(s.status in FAILED for s in self.segments):
+            return ExitCode.SEGMENTS_FAILED
+        return ExitCode.OK
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of,
+            "out": self.out,
+            "exit_code": int(self.exit_code),
+            "seconds": round(self.seconds, 3),
+            "segments": [
+                {
+                    "segment": s.segment, "status": s.status, "members": s.members,
+                    "previous": s.previous, "change": s.change, "seconds": round(s.seconds, 3),
+                    "path": s.path, "message": s.message,
+                }  # fmt: skip
+                for s in self.segments
+            ],
+        }
+
+
+Progress = Callable[[SegmentOutcome], None]
+
+
+def definition_files(rules_dir: Path) -> list[Path]:
+    files = sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")])
+    return [f for f in files if f.name not in {"segcli.yaml", "segcli.yml"}]
+
+
+def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcome]]:
+    """Every definition that checks; the others become failed outcomes (with all their problems)."""
+    from segcli.spec.parse import check_segment_refs, load_definitions  # noqa: PLC0415
+
+    good: list[Definition] = []
+    broken: list[SegmentOutcome] = []
+    for path in definition_files(rules_dir):
+        try:
+            good.extend(load_definitions([path]))
+        except DefinitionError as error:
+            broken.append(SegmentOutcome(path.stem, "failed", message=str(error)))
+    while problems := check_segment_refs(good):
+        bad_files = {str(d.span.file) for d in problems if d.span is not None}
+        for definition in [d for d in good if str(d.source) in bad_files]:
+            text = "; ".join(str(p) for p in problems if p.span and p.span.file == str(definition.source))
+            broken.append(SegmentOutcome(definition.segment_id, "failed", message=text))
+        good = [d for d in good if str(d.source) not in bad_files]
+        if not bad_files:
+            break
+    return good, broken
+
+
+def run_segments(
+    rules_dir: Path,
+    tables: Tables,
+    out_dir: Path,
+    as_of: datetime,
+    *,
+    replace: bool = False,
+    with_id: bool = False,
+    progress: Progress | None = None,
+) -> RunReport:
+    """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`."""
+    from segcli.snapshot import acquire_lock  # noqa: PLC0415
+
+    started = time.monotonic()
+    label = as_of_label(as_of, tables.settings.timezone)
+    report = RunReport(as_of.isoformat(), str(out_dir))
+    definitions, broken = load_segments(rules_dir)
+    report.segments.extend(broken)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with acquire_lock(out_dir):
+        todo = _plannable(definitions, tables, as_of, report)
+        todo = [d for d in todo if replace or not _keep_existing(d, out_dir, label, report)]
+        if todo:
+            _build_all(todo, definitions, tables, as_of, out_dir / "{}" / f"{label}.csv",
+                       report, replace=replace, with_id=with_id)  # fmt: skip
+    report.segments.sort(key=lambda s: s.segment)
+    if progress:
+        for outcome in report.segments:
+            progress(outcome)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _plannable(
+    definitions: list[Definition], tables: Tables, as_of: datetime, report: RunReport
+) -> list[Definition]:
+    """Segments the data can answer (e.g. `purchased` needs order lines); others fail alone."""
+    from segcli.api import plan_segments  # noqa: PLC0415
+
+    ok: list[Definition] = []
+    for definition in definitions:
+        try:
+            plan_segments([definition], tables, as_of, definitions)
+        except SegcliError as error:
+            report.segments.append(SegmentOutcome(definition.segment_id, "failed", message=str(error)))
+        else:
+            ok.append(definition)
+    return ok
+
+
+def _keep_existing(definition: Definition, out_dir: Path, label: str, report: RunReport) -> bool:
+    from segcli.manifest import manifest_path, read_manifest  # noqa: PLC0415
+    from segcli.verify import verify_snapshot  # noqa: PLC0415
+
+    path = out_dir / definition.segment_id / f"{label}.csv"
+    if not path.exists() or not verify_snapshot(path).ok:
+        return False
+    rows = read_manifest(manifest_path(path)).rows
+    report.segments.append(
+        SegmentOutcome(definition.segment_id, "kept", members=rows, path=str(path),
+                       message="snapshot for this as-of exists and verifies")  # fmt: skip
+    )
+    return True
+
+
+def _build_all(
+    todo: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    path_pattern: Path,
+    report: RunReport,
+    *,
+    replace: bool,
+    with_id: bool,
+) -> None:
+    from segcli.api import members_table  # noqa: PLC0415
+    from segcli.backends.polars import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
+
+    started = time.monotonic()
+    table = members_table(todo, tables, as_of, library)
+    shared = (time.monotonic() - started) / len(todo)
+    for definition in todo:
+        began = time.monotonic()
+        rows = table.filter(table[segment_column(definition)]).select(EXPORT_COLUMNS)
+        path = Path(str(path_pattern).format(definition.segment_id))
+        outcome = _publish(definition, rows.sort("customer_key"), tables, as_of, path,
+                           replace=replace, with_id=with_id)  # fmt: skip
+        outcome.seconds = shared + time.monotonic() - began
+        report.segments.append(outcome)
+
+
+def _publish(
+    definition: Definition,
+    rows: object,
+    tables: Tables,
+    as_of: datetime,
+    path: Path,
+    *,
+    replace: bool,
+    with_id: bool,
+) -> SegmentOutcome:
+    import polars as pl  # noqa: PLC0415
+
+    from segcli.api import make_manifest  # noqa: PLC0415
+    from segcli.export import render_csv  # noqa: PLC0415
+    from segcli.snapshot import write_snapshot  # noqa: PLC0415
+
+    assert isinstance(rows, pl.DataFrame)
+    previous = previous_count(path)
+    outcome = SegmentOutcome(definition.segment_id, "written", rows.height, previous, path=str(path))
+    if (guard := count_guard(definition, rows.height, previous)) is not None:
+        outcome.status, outcome.message = "guarded", guard
+        return outcome
+    data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
+    try:
+        result = write_snapshot(data, path, make_manifest(definition, tables, as_of), replace=replace)
+    except SnapshotError as error:
+        outcome.status, outcome.message = "failed", str(error)
+        return outcome
+    outcome.status = result.status
+    return outcome
+
+
+def previous_count(path: Path) -> int | None:
+    """Row count of the latest earlier snapshot of the same segment (by as-of label)."""
+    from segcli.manifest import manifest_path, read_manifest  # noqa: PLC0415
+
+    earlier = sorted(
+        p for p in path.parent.glob("*.csv")
+        if p.name < path.name and ".replaced" not in p.name
+    )  # fmt: skip
+    for candidate in reversed(earlier):
+        try:
+            return read_manifest(manifest_path(candidate)).rows
+        except (OSError, SegcliError, ValueError):
+            continue
+    return None
+
+
+def count_guard(definition: Definition, members: int, previous: int | None) -> str | None:
+    """Why this snapshot must not be published, or None. A change from 0 counts as 100 %."""
+    if definition.min_members is not None and members < definition.min_members:
+        return f"{members} members, fewer than min_members {definition.min_members}; not published"
+    limit = definition.max_change_percent
+    if limit is None or previous is None:
+        return None
+    change = Decimal(100) if previous == 0 and members else (
+        Decimal(abs(members - previous) * 100) / previous if previous else Decimal(0)
+    )
+    if change > limit:
+        return (
+            f"{members} members vs {previous} in the previous snapshot: a change of "
+            f"{change:.1f} % exceeds max_change_percent {limit}; not published"
+        )
+    return None
