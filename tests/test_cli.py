@@ -1,0 +1,165 @@
+"""The CLI as a user meets it: exit codes, stdout purity, default paths, help, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from segcli.errors import ExitCode
+from segcli.export import EXPORT_HEADER
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "sample_data"
+HEADER = "Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,Lifetime Spend"
+
+
+def segcli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "segcli", *args], capture_output=True, text=True, check=False,
+        cwd=cwd,
+    )  # fmt: skip
+
+
+def test_the_header_is_the_fixed_export_format() -> None:
+    assert ",".join(EXPORT_HEADER) == HEADER
+
+
+def test_build_to_stdout_prints_only_the_csv() -> None:
+    result = segcli("build", "rules/vip.yaml", "sample_data/orders.parquet", "--as-of", "2025-01-01",
+                    "-o", "-")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == HEADER
+    assert len(lines) > 1
+    assert all(line.count(",") >= 7 for line in lines)
+    assert "vip:" in result.stderr
+    assert "members" in result.stderr
+
+
+def test_build_writes_the_default_snapshot_path_with_a_manifest(tmp_path: Path) -> None:
+    result = segcli("build", str(ROOT / "rules/vip.yaml"), str(DATA / "orders.parquet"),
+                    "--customers", str(DATA / "customers.parquet"), "--as-of", "2025-01-01",
+                    cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    snapshot = tmp_path / "snapshots" / "vip" / "2025-01-01.csv"
+    manifest = json.loads(snapshot.with_name("2025-01-01.csv.manifest.json").read_text("utf-8"))
+    assert manifest["segment_id"] == "vip"
+    assert manifest["rows"] == len(snapshot.read_text("utf-8").splitlines()) - 1
+    assert {Path(i["path"]).name for i in manifest["inputs"]} == {
+        "orders.parquet",
+        "customers.parquet",
+    }
+    assert result.stdout == ""
+    again = segcli("build", str(ROOT / "rules/vip.yaml"), str(DATA / "orders.parquet"),
+                   "--customers", str(DATA / "customers.parquet"), "--as-of", "2025-01-01",
+                   cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0
+    assert "unchanged" in again.stderr
+
+
+def test_a_different_result_never_overwrites_a_snapshot(tmp_path: Path) -> None:
+    target = tmp_path / "vip.csv"
+    args = ["build", "rules/vip.yaml", "sample_data/orders.parquet", "-o", str(target)]
+    assert segcli(*args, "--as-of", "2025-01-01").returncode == 0
+    original = target.read_bytes()
+    refused = segcli(*args, "--as-of", "2023-01-01")
+    assert refused.returncode == ExitCode.SEGMENTS_FAILED
+    assert "--replace" in refused.stderr
+    assert target.read_bytes() == original
+    replaced = segcli(*args, "--as-of", "2023-01-01", "--replace")
+    assert replaced.returncode == 0, replaced.stderr
+    kept = sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert kept == ["vip.csv", "vip.replaced-1.csv"]
+    assert (tmp_path / "vip.replaced-1.csv").read_bytes() == original
+
+
+@pytest.mark.parametrize(
+    ("definition", "message"),
+    [
+        ("name: x\nrules:\n  order_cnt: {more_than: 2}\n", "3:3: error[unknown-field]"),
+        ("name: x\nrules:\n  order_count: {more_than: many}\n", "3:28: error[wrong-type]"),
+        ("name: x\nrules:\n  order_count: {more_than: 1, period: last 3 fortnights}\n",
+         "error[unknown-period]"),
+        ("name: x\nname: y\nrules:\n  order_count: 1\n", "2:1: error[duplicate-key]"),
+    ],
+)  # fmt: skip
+def test_a_bad_definition_fails_before_any_data_is_read(
+    tmp_path: Path, definition: str, message: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(definition, "utf-8")
+    result = segcli("build", str(path), str(tmp_path / "no-such-orders.csv"), "-o", "-")
+    assert result.returncode == ExitCode.BAD_DEFINITION
+    assert f"{path}:" in result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_missing_data_is_bad_input_with_one_line(tmp_path: Path) -> None:
+    result = segcli("build", "rules/vip.yaml", str(tmp_path / "nope.csv"), "-o", "-")
+    assert result.returncode == ExitCode.BAD_INPUT
+    assert "nope.csv" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_purchased_without_lines_says_what_to_pass() -> None:
+    result = segcli("build", "rules/brand_buyers.yaml", "sample_data/orders.parquet", "-o", "-")
+    assert result.returncode == ExitCode.BAD_DEFINITION
+    assert "--lines" in result.stderr
+
+
+def test_with_id_adds_a_leading_customer_id_column() -> None:
+    result = segcli("build", "rules/vip.yaml", "sample_data/orders.parquet", "--as-of",
+                    "2025-01-01", "--with-id", "-o", "-")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == f"Customer ID,{HEADER}"
+
+
+def test_validate_checks_a_whole_folder_without_data() -> None:
+    result = segcli("validate", "rules")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("ok ") == len(list((ROOT / "rules").glob("*.yaml")))
+
+
+def test_schema_is_json_with_every_field() -> None:
+    result = segcli("schema")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["$schema"].startswith("https://json-schema.org/")
+
+
+def test_explain_why_and_preview_speak_plainly() -> None:
+    data = ["sample_data/orders.parquet", "--customers", "sample_data/customers.parquet",
+            "--as-of", "2025-01-01"]  # fmt: skip
+    explain = segcli("explain", "rules/vip.yaml", *data)
+    assert explain.returncode == 0, explain.stderr
+    assert "order_count all time is more than 2" in explain.stdout
+    assert "every order counts" in explain.stdout
+    assert "polars plan" in explain.stdout
+    preview = segcli("preview", "rules/vip.yaml", *data, "-n", "3")
+    assert preview.returncode == 0, preview.stderr
+    assert "members as of" in preview.stdout
+    member = segcli("build", "rules/vip.yaml", *data, "--with-id", "-o", "-")
+    first_id = member.stdout.splitlines()[1].split(",")[0]
+    why = segcli("why", "rules/vip.yaml", first_id, *data)
+    assert why.returncode == 0, why.stderr
+    assert "is a member" in why.stdout
+    assert why.stdout.count("✓") == 3
+
+
+def test_an_unknown_customer_in_why_is_a_usage_error() -> None:
+    result = segcli("why", "rules/vip.yaml", "nobody-at-all", "sample_data/orders.parquet")
+    assert result.returncode == ExitCode.BAD_DEFINITION
+    assert "no customer with that id or email" in result.stderr
+
+
+def test_debug_shows_a_traceback_only_when_asked(tmp_path: Path) -> None:
+    quiet = segcli("build", "rules/vip.yaml", str(tmp_path / "nope.csv"), "-o", "-")
+    loud = segcli("--debug", "build", "rules/vip.yaml", str(tmp_path / "nope.csv"), "-o", "-")
+    assert "Traceback" not in quiet.stderr
+    assert "Traceback" in loud.stderr
