@@ -220,3 +220,26 @@ def test_a_write_failure_is_a_clear_error_and_keeps_earlier_snapshots(
     assert "No space left on device" in later.output
     assert snapshot_files(out) == before
     assert verify_snapshot(out).ok
+
+
+def test_all_rules_are_built_in_one_pass_reading_each_input_once() -> None:
+    """The plan of `segcli run` over every rules file scans each input file exactly once:
+    orders feed both the order and the line aggregates through one cached scan."""
+    from segcli import api
+    from segcli.backends.polars import build_customer_table
+    from segcli.nightly import load_segments
+
+    definitions, broken = load_segments(ROOT / "rules")
+    assert not broken
+    assert len(definitions) >= 20
+    tables = api.open_tables(
+        DATA / "orders.parquet", lines=DATA / "order_lines.parquet",
+        customers=DATA / "customers.parquet", reviews=DATA / "reviews.parquet",
+    )  # fmt: skip
+    as_of = api.effective_as_of(None, AS_OF, tables.settings)
+    plan = api.plan_segments(definitions, tables, as_of, definitions)
+    text = build_customer_table(plan, tables, ()).explain(engine="streaming")
+    scans = [line.strip() for line in text.splitlines() if "SCAN" in line]
+    for name in ("orders", "order_lines", "customers", "reviews"):
+        assert sum(f"{name}.parquet]" in line for line in scans) == 1, (name, scans)
+    assert len(scans) == 4

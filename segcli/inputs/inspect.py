@@ -1,0 +1,172 @@
+"""`segcli inspect`: what segcli sees in some files: layout, mapping, counts, ranges, warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from segcli.errors import InputError
+from segcli.inputs.columns import REQUIRED, SPECS
+from segcli.inputs.read import detect_layout, open_tables
+from segcli.inputs.scan import RawFile, scan_file
+from segcli.inputs.shopify import is_shopify
+from segcli.inputs.sources import PathSpec, expand_paths
+from segcli.inputs.tables import Settings, Tables
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+_GUESS_ORDER = ("orders", "lines", "customers", "reviews", "products")
+
+
+def inspect_files(
+    paths: PathSpec, settings: Settings | None = None, preset: str | None = None
+) -> dict[str, Any]:
+    """A JSON-able report. Each file's table is guessed from its header (or the config)."""
+    settings = settings or Settings()
+    roles: dict[str, list[str]] = {}
+    files = []
+    for source in expand_paths(paths, "input"):
+        raw = scan_file(source, settings)
+        table = guess_table(raw, settings, preset)
+        layout = detect_layout(raw, table, settings, preset)
+        mapped = set(layout.columns.values())
+        files.append(
+            {
+                "path": source.name,
+                "format": source.format + (" (gzip)" if source.gzipped else ""),
+                "table": table,
+                "layout": layout.name,
+                "delimiter": raw.dialect.delimiter if raw.dialect else None,
+                "mapping": dict(layout.columns),
+                "unused_columns": [c for c in raw.columns if c not in mapped],
+            }
+        )
+        roles.setdefault(table, []).append(source.name)
+    report: dict[str, Any] = {"files": files, "tables": {}, "warnings": []}
+    if "orders" not in roles:
+        report["warnings"].append("no orders file: segments need one")
+        return report
+    tables = open_tables(
+        roles["orders"],
+        **{t: roles[t] for t in ("lines", "customers", "reviews", "products") if t in roles},
+        settings=settings,
+        preset=preset,
+    )
+    _summarize(tables, report)
+    return report
+
+
+def guess_table(raw: RawFile, settings: Settings, preset: str | None) -> str:
+    """The table a file feeds: the config's mapping, Shopify's header, else canonical columns."""
+    for table in _GUESS_ORDER:
+        mapping = settings.mapping(table)
+        if mapping is not None and all(c in raw.columns for _k, c in mapping.columns):
+            return table
+    if preset == "shopify" or is_shopify(raw, "orders"):
+        return "customers" if is_shopify(raw, "customers") else "orders"
+    if is_shopify(raw, "customers"):
+        return "customers"
+    names = {c.strip().lower() for c in raw.columns}
+    for table in _GUESS_ORDER:
+        groups = REQUIRED[table]
+        if all(any(c in names for c in group) for group in groups) and table in SPECS:
+            return table
+    raise InputError(
+        f"{raw.source.name}: line 1 (header): cannot tell which table this file is "
+        f"(columns: {', '.join(raw.columns[:20])}); name the canonical columns "
+        "(docs/inputs.md) or map them in segcli.yaml"
+    )
+
+
+def _nulls(frame: pl.LazyFrame) -> list[pl.Expr]:
+    return [pl.col(c).null_count().alias(f"nulls.{c}") for c in frame.collect_schema().names()]
+
+
+def _summarize(tables: Tables, report: dict[str, Any]) -> None:
+    orders = tables.orders
+    stats = orders.select(
+        pl.len().alias("orders"),
+        pl.col("customer_key").n_unique().alias("customers_with_orders"),
+        (pl.col("customer_key").is_null()).sum().alias("orders_without_identity"),
+        pl.col("ordered_at").min().alias("first"),
+        pl.col("ordered_at").max().alias("last"),
+        pl.col("currency").drop_nulls().unique().sort().implode().alias("currencies"),
+        *_nulls(orders),
+    ).collect()
+    row = stats.row(0, named=True)
+    has_null_key = row["orders_without_identity"] > 0
+    summary: dict[str, Any] = {
+        "orders": row["orders"],
+        "distinct_customers": row["customers_with_orders"] - int(has_null_key),
+        "date_range": [_iso(row["first"]), _iso(row["last"])],
+        "currencies": list(row["currencies"]),
+        "nulls": {k[6:]: v for k, v in row.items() if k.startswith("nulls.")},
+        "layout": tables.layout,
+    }
+    report["tables"]["orders"] = summary
+    warnings: list[str] = report["warnings"]
+    if len(summary["currencies"]) > 1:
+        warnings.append(f"several currencies: {', '.join(summary['currencies'])}; spend adds them")
+    if has_null_key:
+        warnings.append(f"{row['orders_without_identity']} orders without customer id or email")
+    if tables.lines is not None:
+        _summarize_lines(tables.orders, tables.lines, report)
+    if tables.customers is not None:
+        customers = tables.customers
+        crow = (
+            customers.select(pl.len().alias("rows"), *_nulls(customers))
+            .collect()
+            .row(0, named=True)
+        )
+        report["tables"]["customers"] = {
+            "rows": crow["rows"],
+            "nulls": {k[6:]: v for k, v in crow.items() if k.startswith("nulls.")},
+            "has_registration_date": tables.has_registration_date,
+        }
+
+
+def _summarize_lines(orders: pl.LazyFrame, lines: pl.LazyFrame, report: dict[str, Any]) -> None:
+    row = lines.select(pl.len().alias("rows"), *_nulls(lines)).collect().row(0, named=True)
+    lonely = orders.join(lines.select("order_id").unique(), on="order_id", how="anti")
+    without = lonely.select(pl.len()).collect().item()
+    report["tables"]["lines"] = {
+        "rows": row["rows"],
+        "nulls": {k[6:]: v for k, v in row.items() if k.startswith("nulls.")},
+        "orders_without_lines": without,
+    }
+    if without:
+        report["warnings"].append(f"{without} orders have no line items")
+
+
+def _iso(value: object) -> str | None:
+    return value.isoformat() if hasattr(value, "isoformat") else None
+
+
+def render_inspect(report: dict[str, Any]) -> RenderableType:
+    """The report as Rich tables (for a terminal)."""
+    from rich.console import Group  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
+    parts: list[RenderableType] = []
+    files = Table(title="files", show_lines=False)
+    for name in ("path", "table", "layout", "format", "mapping"):
+        files.add_column(name)
+    for info in report["files"]:
+        mapping = ", ".join(f"{k} <- {v}" for k, v in info["mapping"].items())
+        files.add_row(info["path"], info["table"], info["layout"], info["format"], mapping)
+    parts.append(files)
+    for table, summary in report["tables"].items():
+        grid = Table(title=table)
+        grid.add_column("measure")
+        grid.add_column("value")
+        for key, value in summary.items():
+            if key == "nulls":
+                shown = ", ".join(f"{c}={n}" for c, n in value.items() if n) or "none"
+                grid.add_row("nulls", shown)
+            else:
+                grid.add_row(key, str(value))
+        parts.append(grid)
+    parts.extend(f"[yellow]warning:[/] {w}" for w in report["warnings"])
+    return Group(*parts)

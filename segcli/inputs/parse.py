@@ -1,0 +1,180 @@
+"""Parsing one file's columns into canonical ones, in three lazy stages.
+
+1. trimmed text of every text cell (`__t.<name>`), 2. parsed values and "bad cell" flags
+(`__v.<name>`, `__b.<name>`), 3. the guarded outputs. Staging keeps every expression computed
+once (the guards only look at finished columns), and projection pushdown drops the stages of
+columns a query does not use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segcli.errors import InputError
+from segcli.inputs import values
+from segcli.inputs.columns import (
+    PARSED_NAME,
+    PERSONAL,
+    REQUIRED_VALUES,
+    SPECS,
+    Layout,
+    check_required,
+    listing,
+)
+from segcli.inputs.timestamps import timestamp
+from segcli.inputs.values import ROW, CellSource, Fallback, guarded
+
+if TYPE_CHECKING:
+    from segcli.inputs.scan import RawFile
+    from segcli.inputs.tables import Settings
+
+SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
+TYPED = frozenset({"money", "timestamp", "integer", "boolean"})
+_DTYPES: dict[str, pl.DataType] = {
+    "money": pl.Int64(),
+    "timestamp": pl.Datetime("us", "UTC"),
+    "integer": pl.Int64(),
+    "boolean": pl.Boolean(),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnPlan:
+    text: pl.Expr | None  # stage 1
+    parsed: tuple[pl.Expr, ...]  # stage 2
+    output: pl.Expr  # stage 3
+
+
+def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame:
+    """The file's canonical columns, parsed and guarded; blank CSV lines are skipped."""
+    check_required(raw, layout)
+    _check_status_columns(raw, layout)
+    frame = raw.frame
+    used = list(dict.fromkeys([*layout.columns.values(), *(r.column for r in layout.status_from)]))
+    if raw.dialect is not None and used:  # a blank line reads as a row of nulls
+        frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
+    required = REQUIRED_VALUES.get(layout.table, frozenset()) | layout.also_required
+    samples = _timestamp_samples(raw, layout)
+    plans = {
+        canon: plan_column(
+            raw, canon, layout, settings, required=canon in required, sample=samples.get(column)
+        )
+        for canon, column in layout.columns.items()
+    }
+    outputs = [pl.col(ROW), *(plan.output for plan in plans.values())]
+    if layout.status_from and "status" in SPECS[layout.table]:
+        outputs = [e for e in outputs if e.meta.output_name() != "status"]
+        outputs.append(_derived_status(layout, settings).alias("status"))
+    texts = [plan.text for plan in plans.values() if plan.text is not None]
+    parsed = [expr for plan in plans.values() for expr in plan.parsed]
+    return frame.with_columns(texts).with_columns(parsed).select(outputs)
+
+
+def _check_status_columns(raw: RawFile, layout: Layout) -> None:
+    for rule in layout.status_from:
+        if rule.column not in raw.schema:
+            raise InputError(
+                f"{raw.source.name}: line 1 (header): column '{rule.column}' (used by "
+                f"status_from in segcli.yaml) is not in the file; present: {listing(raw.columns)}"
+            )
+
+
+def plan_column(
+    raw: RawFile,
+    canon: str,
+    layout: Layout,
+    settings: Settings,
+    *,
+    required: bool,
+    sample: Sequence[str] | None = None,
+) -> ColumnPlan:
+    """The stages of one canonical column, parsed from its file column."""
+    column = layout.columns[canon]
+    kind = SPECS[layout.table][canon]
+    dtype = raw.schema[column]
+    where = CellSource(raw.source, column, raw.dialect, show_value=canon not in PERSONAL)
+    name = PARSED_NAME.get(canon, canon)
+    text_name, value_name, bad_name = f"__t.{canon}", f"__v.{canon}", f"__b.{canon}"
+    text: pl.Expr | None = None
+    if dtype == pl.String or kind not in TYPED:
+        text = _text(pl.col(column), kind, settings, excel=layout.excel_text).alias(text_name)
+    if kind not in TYPED:
+        output = pl.col(text_name)
+        if required:
+            output = guarded(
+                output, pl.lit(value=False), where, "required", pl.String(), required=True
+            )
+        return ColumnPlan(text, (), output.alias(name))
+    source = pl.col(text_name) if text is not None else pl.col(column)
+    value, bad, fallback = _typed(source, dtype, kind, settings, sample or ())
+    output = guarded(
+        pl.col(value_name),
+        pl.col(bad_name),
+        where,
+        kind,  # type: ignore[arg-type]
+        _DTYPES[kind],
+        fallback=fallback,
+        required=required,
+    )
+    return ColumnPlan(text, (value.alias(value_name), bad.alias(bad_name)), output.alias(name))
+
+
+def _text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:
+    result = values.text(src, settings.null_values)
+    if kind == "id" and excel:  # Excel's text marker: '04616
+        result = values.text(result.str.strip_prefix("'"))
+    elif kind in {"email", "status"}:
+        result = result.str.to_lowercase()
+    elif kind == "currency":
+        result = result.str.to_uppercase()
+    return result
+
+
+def _typed(
+    src: pl.Expr, dtype: pl.DataType, kind: str, settings: Settings, sample: Sequence[str]
+) -> tuple[pl.Expr, pl.Expr, Fallback | None]:
+    if kind == "money":
+        return (*values.money(src, dtype, settings.money), None)
+    if kind == "timestamp":
+        return timestamp(src, dtype, settings.timezone, settings.date_format, sample)
+    if kind == "integer":
+        return (*values.integer(src, dtype), None)
+    return (*values.boolean(src, dtype), None)
+
+
+def _timestamp_samples(raw: RawFile, layout: Layout) -> dict[str, list[str]]:
+    """The first cells of each text timestamp column: they pick the fast formats."""
+    spec = SPECS[layout.table]
+    columns = [
+        column
+        for canon, column in layout.columns.items()
+        if spec[canon] == "timestamp" and raw.schema[column] == pl.String
+    ]
+    if not columns:
+        return {}
+    try:
+        head = raw.frame.select(list(dict.fromkeys(columns))).head(SAMPLE_ROWS).collect()
+    except pl.exceptions.PolarsError:  # the guards will report what is wrong, row by row
+        return {}
+    return {c: [v for v in head[c].to_list() if v is not None] for c in head.columns}
+
+
+def _derived_status(layout: Layout, settings: Settings) -> pl.Expr:
+    status_column = layout.columns.get("status")
+    base = values.text(pl.col(status_column), settings.null_values) if status_column else None
+    result: pl.Expr = base.str.to_lowercase() if base is not None else pl.lit(None, pl.String)
+    for rule in reversed(layout.status_from):  # the first matching rule wins
+        cell = values.text(pl.col(rule.column), settings.null_values)
+        if rule.starts_with is not None:
+            hit = cell.str.starts_with(rule.starts_with)
+        elif rule.equals is not None:
+            hit = cell == rule.equals
+        else:
+            hit = cell.is_not_null()
+        status = pl.lit(rule.status.strip().lower())
+        result = pl.when(hit.fill_null(value=False)).then(status).otherwise(result)
+    return result

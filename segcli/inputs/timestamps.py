@@ -1,0 +1,117 @@
+"""Timestamps from text: mixed ISO forms and offsets in one column, to UTC.
+
+Fast path: the file's first rows pick which of a few fixed formats the column uses (usually
+one), and only those are parsed vectorized. A cell none of them reads goes to the general
+regex parser (`parse_iso`), on the bad cells only, inside the column's guard; only a cell that
+one cannot read either is an error.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from segcli.inputs.values import Fallback, text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+AWARE = (
+    "%Y-%m-%d %H:%M:%S%.f %#z",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M %#z",
+    "%Y-%m-%dT%H:%M%#z",
+)
+NAIVE = (
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d",
+)
+ISO = (
+    r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
+)
+Parsed = tuple[pl.Expr, pl.Expr, Fallback | None]
+
+
+def timestamp(
+    raw: pl.Expr, dtype: pl.DataType, tz: str, date_format: str | None, sample: Sequence[str]
+) -> Parsed:
+    """UTC timestamps; values without an offset are local time in `tz`.
+
+    For text, `raw` is the trimmed text (see `values.text`)."""
+    if dtype == pl.String:
+        value = raw
+        if date_format:
+            stamp = _with_format(value, tz, date_format)
+            return stamp, value.is_not_null() & stamp.is_null(), None
+        aware, naive = choose_formats(sample)
+        stamp = _parse_any(value, tz, aware, naive)
+        return stamp, value.is_not_null() & stamp.is_null(), partial(parse_iso, tz=tz)
+    if isinstance(dtype, pl.Datetime):
+        stamp = raw.cast(pl.Datetime("us", dtype.time_zone))
+        utc = stamp.dt.convert_time_zone("UTC") if dtype.time_zone else localize(stamp, tz)
+        return utc, pl.lit(value=False), None
+    if dtype == pl.Date:
+        return localize(raw.cast(pl.Datetime("us")), tz), pl.lit(value=False), None
+    return pl.lit(None, pl.Datetime("us", "UTC")), raw.is_not_null(), None
+
+
+def choose_formats(sample: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The fewest fixed formats that read every sampled cell (default: the two commonest)."""
+    remaining = pl.Series(sample, dtype=pl.String).str.strip_chars()
+    remaining = remaining.filter(remaining.is_not_null() & (remaining != ""))
+    aware: list[str] = []
+    naive: list[str] = []
+    for fmt in (*AWARE, *NAIVE):
+        if remaining.is_empty():
+            break
+        zone = "UTC" if fmt in AWARE else None
+        parsed = remaining.str.to_datetime(fmt, strict=False, time_unit="us", time_zone=zone)
+        if parsed.is_not_null().any():
+            (aware if fmt in AWARE else naive).append(fmt)
+            remaining = remaining.filter(parsed.is_null())
+    if not aware and not naive:
+        return [AWARE[0]], [NAIVE[0]]
+    return aware, naive
+
+
+def _parse_any(value: pl.Expr, tz: str, aware: list[str], naive: list[str]) -> pl.Expr:
+    kw = {"strict": False, "time_unit": "us"}
+    stamps = [value.str.to_datetime(f, time_zone="UTC", **kw) for f in aware]  # type: ignore[arg-type]
+    if naive:
+        local = [value.str.to_datetime(f, **kw) for f in naive]  # type: ignore[arg-type]
+        stamps.append(localize(pl.coalesce(local) if len(local) > 1 else local[0], tz))
+    return pl.coalesce(stamps) if len(stamps) > 1 else stamps[0]
+
+
+def localize(naive: pl.Expr, tz: str) -> pl.Expr:
+    """Local wall-clock time in `tz` -> UTC (a time skipped by DST becomes null: an error)."""
+    local = naive.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    return local.dt.convert_time_zone("UTC")
+
+
+def _with_format(value: pl.Expr, tz: str, date_format: str) -> pl.Expr:
+    if "%z" in date_format or "%:z" in date_format or "%#z" in date_format:
+        return value.str.to_datetime(date_format, strict=False, time_unit="us", time_zone="UTC")
+    return localize(value.str.to_datetime(date_format, strict=False, time_unit="us"), tz)
+
+
+def parse_iso(cells: pl.Series, tz: str) -> pl.Series:
+    """The general parser (slow: regex captures), for cells the fast formats missed."""
+    value = text(pl.lit(cells, dtype=pl.String))
+    day = value.str.extract(ISO, 1)
+    clock = value.str.extract(ISO, 2).fill_null("00:00")
+    seconds = value.str.extract(ISO, 3).fill_null(":00")
+    offset = value.str.extract(ISO, 4).str.replace(":", "", literal=True)
+    offset = pl.when(offset.str.to_uppercase() == "Z").then(pl.lit("+0000")).otherwise(offset)
+    local = pl.concat_str(day, pl.lit(" "), clock, seconds)
+    fmt = "%Y-%m-%d %H:%M:%S%.f"
+    aware = pl.concat_str(local, pl.lit(" "), offset).str.to_datetime(
+        f"{fmt} %z", strict=False, time_unit="us", time_zone="UTC"
+    )
+    naive = localize(local.str.to_datetime(fmt, strict=False, time_unit="us"), tz)
+    return pl.select(pl.when(offset.is_not_null()).then(aware).otherwise(naive)).to_series()

@@ -1,0 +1,76 @@
+"""Bad input through the CLI: exit code 3, one message line on stderr, no output file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+ORDERS = DATA / "shopify_enavant_orders_export_1.pseudonymized.csv"
+CUSTOMERS = DATA / "shopify_enavant_customers_export_1.pseudonymized.csv"
+CUSTOMERS_2024 = DATA / "shopify_customers_export_2024_truncated.pseudonymized.csv"
+VIP = ROOT / "rules" / "vip.yaml"
+HEADER = "order_id,email,ordered_at,total\n"
+GOOD = "1,a@x.com,2024-01-01,10.00\n"
+
+pytestmark = pytest.mark.skipif(not ORDERS.exists(), reason="../shared/data is not here")
+
+
+def build(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "segcli", "build", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+
+
+BAD_ORDERS = {
+    "ragged": (HEADER + GOOD + "2,b@x.com,2024-01-02\n", "row 2 (line 3) has 3 fields"),
+    "duplicate_header": ("order_id,email,ordered_at,total,total\n", "column 'total' appears twice"),
+    "missing_column": (
+        "order_id,email,total\n1,a@x.com,1\n",
+        "missing required column 'ordered_at'",
+    ),
+    "money": (HEADER + GOOD + '2,b@x.com,2024-01-02,"12,50"\n', "row 2 (line 3), column 'total'"),
+    "date": (HEADER + GOOD + "2,b@x.com,2024-13-01,1\n", "row 2 (line 3), column 'ordered_at'"),
+    "empty": ("", "line 1: the file is empty"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ORDERS))
+def test_bad_orders_file(tmp_path: Path, case: str) -> None:
+    text, expected = BAD_ORDERS[case]
+    orders = tmp_path / "orders.csv"
+    orders.write_text(text, encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = build(VIP, orders, "--as-of", "2024-06-01", "-o", out)
+    assert result.returncode == 3, result.stderr
+    assert expected in result.stderr
+    assert str(orders) in result.stderr
+    assert not out.exists()
+    assert result.stdout == ""
+
+
+def test_truncated_customers_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    result = build(VIP, ORDERS, "--customers", CUSTOMERS_2024, "-o", out)
+    assert result.returncode == 3, result.stderr
+    assert "row 4 (line 5) ends inside an open quote in column 'Note'" in result.stderr
+    assert not out.exists()
+
+
+def test_shopify_build_needs_no_flag() -> None:
+    result = build(VIP, ORDERS, "--customers", CUSTOMERS, "-o", "-")
+    assert result.returncode == 0, result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("Name,First Name,Last Name,Email Address")
+    assert rows
+
+
+def test_uci_builds_through_the_example_config() -> None:
+    rules = ROOT / "examples" / "uci" / "rules" / "repeat_buyers.yaml"
+    uci = DATA / "uci_online_retail_sample_20k.csv"
+    result = build(rules, uci, "--as-of", "2011-12-10", "-o", "-")
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) > 1

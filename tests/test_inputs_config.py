@@ -1,0 +1,96 @@
+"""The project config file: settings, mappings, and mistakes reported as file:line:col."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from segcli.errors import UsageError
+from segcli.inputs.config import find_config, load_settings
+from segcli.inputs.tables import MoneyFormat, StatusRule
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "segcli.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_full_config(tmp_path: Path) -> None:
+    path = config(
+        tmp_path,
+        """
+timezone: Europe/Berlin
+exclude_statuses: [Refunded, cancelled]
+encoding: cp1252
+delimiter: ";"
+null_values: [NA, "-"]
+currency: EUR
+date_format: "%d.%m.%Y"
+money: {currency_sign: "€", thousands_separator: ".", decimal_separator: ","}
+orders:
+  rows: line_items
+  columns: {order_id: Beleg, ordered_at: Datum, unit_price: Preis}
+  status_from: {column: Beleg, starts_with: S, status: Storno}
+customers:
+  columns: {customer_id: Kundennr}
+""",
+    )
+    settings = load_settings(path)
+    assert settings.timezone == "Europe/Berlin"
+    assert settings.exclude_statuses == ("refunded", "cancelled")
+    assert (settings.encoding, settings.delimiter, settings.currency) == ("cp1252", ";", "EUR")
+    assert settings.null_values == ("NA", "-")
+    assert settings.money == MoneyFormat("€", ".", ",")
+    orders = settings.mapping("orders")
+    assert orders is not None
+    assert orders.rows == "line_items"
+    assert orders.column_map() == {
+        "order_id": "Beleg",
+        "ordered_at": "Datum",
+        "unit_price": "Preis",
+    }
+    assert orders.status_from == (StatusRule("Beleg", "Storno", starts_with="S"),)
+    customers = settings.mapping("customers")
+    assert customers is not None
+    assert customers.column_map() == {"customer_id": "Kundennr"}
+    assert settings.source == path
+
+
+def test_empty_config_is_defaults(tmp_path: Path) -> None:
+    assert load_settings(config(tmp_path, "# nothing\n")).timezone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("timezon: UTC\n", ":1:1: unknown key 'timezon'; did you mean 'timezone'?"),
+        ("timezone: Mars/Base\n", ":1:11: unknown time zone"),
+        ("orders:\n  columns: {order_idd: X}\n", ":2:13: unknown key 'order_idd'; did you mean"),
+        ("money: {decimal_separator: ';'}\n", ":1:8: decimal_separator must be '.' or ','"),
+        ("lines:\n  rows: line_items\n", ":2:9: rows must be 'orders' or 'line_items'"),
+        ("encoding: klingon\n", ":1:11: unknown encoding"),
+        ("orders: [1, 2\n", ":2:1: invalid YAML"),
+        ("orders:\n  status_from: [{column: X}]\n", ":2:17: a status rule needs"),
+    ],
+)
+def test_mistakes_name_file_line_and_column(tmp_path: Path, text: str, message: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(UsageError) as caught:
+        load_settings(path)
+    assert str(caught.value).startswith(str(path) + ":")
+    assert message in str(caught.value)
+
+
+def test_find_config(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "vip.yaml").write_text("name: x\n")
+    assert find_config(rules / "vip.yaml") is None
+    path = config(tmp_path, "timezone: UTC\n")
+    assert find_config(rules / "vip.yaml") == path
+    assert find_config(rules) == path
