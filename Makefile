@@ -19,9 +19,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv/ and install segcli with its dev tools
 
-demo: $(STAMP) ## build the VIP segment over sample_data/ and print it
+demo: $(STAMP) ## build the VIP segment over sample_data/ into snapshots/ and show it
 	$(BIN)/segcli build rules/vip.yaml sample_data/orders.parquet --lines sample_data/order_lines.parquet \
-		--customers sample_data/customers.parquet --as-of 2025-01-01 -o - | head -n 15
+		--customers sample_data/customers.parquet --as-of 2025-01-01
+	@echo "--- first rows of snapshots/vip/2025-01-01.csv:"
+	@head -n 11 snapshots/vip/2025-01-01.csv
+	$(BIN)/segcli verify snapshots/vip/2025-01-01.csv
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest -q
