@@ -159,7 +159,7 @@ def build_snapshot(
     library: Sequence[Definition] = (),
     replace: bool = False,
 ) -> tuple[BuildResult, bytes]:
-    """Build one segment; write it as a frozen snapshot unless output is None (then return bytes)."""
+    """Build one segment; write it as a frozen snapshot, or only return the bytes (output None)."""
     from segcli.export import render_csv  # noqa: PLC0415
 
     started = time.monotonic()
@@ -185,7 +185,9 @@ def _write(
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     del rows  # counted again from the bytes by the manifest
-    return write_snapshot(data, output, make_manifest(definition, tables, as_of), replace=replace).status
+    return write_snapshot(
+        data, output, make_manifest(definition, tables, as_of), replace=replace
+    ).status
 
 
 def make_manifest(definition: Definition, tables: Tables, as_of: datetime) -> Manifest:

@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="segcli",
-    help="Customer segments from e-commerce exports: YAML definitions in, frozen snapshot CSVs out.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # tracebacks only with --debug, never with locals
     add_completion=False,
@@ -131,9 +130,14 @@ def _open(
     config_path = config if config is not None else find_config(near)
     settings = load_settings(config_path) if config_path else None
     return open_tables(
-        orders, lines=lines, customers=customers, reviews=reviews, products=products,
-        settings=settings, preset=preset,
-    )  # fmt: skip
+        orders,
+        lines=lines,
+        customers=customers,
+        reviews=reviews,
+        products=products,
+        settings=settings,
+        preset=preset,
+    )
 
 
 def _load_one(definition: Path) -> tuple[Definition, list[Definition]]:
@@ -163,7 +167,7 @@ def build(
             "--output",
             help="Snapshot path, or - for stdout. Default: snapshots/<segment>/<as-of>.csv",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     with_id: Annotated[
         bool, typer.Option("--with-id", help="Add a leading Customer ID column (for machines).")
     ] = False,
@@ -179,8 +183,9 @@ def build(
 
     with reporting():
         target, library = _load_one(definition)
-        tables = _open(orders, lines, customers, reviews, products, config, preset,
-                       definition.parent)  # fmt: skip
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, definition.parent
+        )
         instant = api.effective_as_of(target, as_of, tables.settings)
         path = (
             None
@@ -189,9 +194,14 @@ def build(
         )
         with render.working(f"building {target.segment_id} as of {instant.date()}"):
             result, data = api.build_snapshot(
-                target, tables, as_of=instant, output=path, with_id=with_id, library=library,
+                target,
+                tables,
+                as_of=instant,
+                output=path,
+                with_id=with_id,
+                library=library,
                 replace=replace,
-            )  # fmt: skip
+            )
         if path is None:
             sys.stdout.buffer.write(data)
             sys.stdout.flush()
@@ -261,8 +271,9 @@ def explain(
         target, library = _load_one(definition)
         tables = None
         if orders:
-            tables = _open(orders, lines, customers, reviews, products, config, preset,
-                           definition.parent)  # fmt: skip
+            tables = _open(
+                orders, lines, customers, reviews, products, config, preset, definition.parent
+            )
         settings = tables.settings if tables else _settings(config, definition.parent) or Settings()
         instant = api.effective_as_of(target, as_of, settings)
         typer.echo(explain_text(target, library, instant, settings, tables))
@@ -294,8 +305,9 @@ def preview(
 
     with reporting():
         target, library = _load_one(definition)
-        tables = _open(orders, lines, customers, reviews, products, config, preset,
-                       definition.parent)  # fmt: skip
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, definition.parent
+        )
         instant = api.effective_as_of(target, as_of, tables.settings)
         members = api.build_members(target, tables, instant, library)
         data = render_csv(members.head(rows), timezone=tables.settings.timezone)
@@ -321,8 +333,9 @@ def why(
 
     with reporting():
         target, library = _load_one(definition)
-        tables = _open(orders, lines, customers, reviews, products, config, preset,
-                       definition.parent)  # fmt: skip
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, definition.parent
+        )
         instant = api.effective_as_of(target, as_of, tables.settings)
         member, lines_ = why_lines(target, library, tables, instant, customer)
         render.print_why(target.segment_id, member, lines_)
@@ -332,7 +345,9 @@ def why(
 def run(
     rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
     orders: Annotated[list[Path], typer.Option("--orders", help="Orders file(s), folder or glob.")],
-    out: Annotated[Path, typer.Option("--out", help="Snapshot folder: <out>/<segment>/<as-of>.csv")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Snapshot folder: <out>/<segment>/<as-of>.csv")
+    ],
     lines: LinesOpt = None,
     customers: CustomersOpt = None,
     reviews: ReviewsOpt = None,
@@ -342,7 +357,9 @@ def run(
     as_of: AsOfOpt = None,
     replace: Annotated[
         bool,
-        typer.Option("--replace", help="Rebuild existing snapshots; keep a differing old one renamed."),
+        typer.Option(
+            "--replace", help="Rebuild existing snapshots; keep a differing old one renamed."
+        ),
     ] = False,
     with_id: Annotated[bool, typer.Option("--with-id", help="Add a Customer ID column.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only failures.")] = False,
@@ -363,9 +380,14 @@ def run(
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"building the segments of {rules_dir} as of {instant.date()}"):
             result = run_segments(
-                rules_dir, tables, out, instant, replace=replace, with_id=with_id,
+                rules_dir,
+                tables,
+                out,
+                instant,
+                replace=replace,
+                with_id=with_id,
                 progress=None if quiet else render.print_outcome,
-            )  # fmt: skip
+            )
         if quiet:
             for outcome in result.segments:
                 if outcome.status in ("failed", "guarded"):
@@ -382,7 +404,9 @@ def run(
 
 @app.command()
 def verify(
-    path: Annotated[Path, typer.Argument(help="A snapshot CSV, its manifest, or a folder of them.")],
+    path: Annotated[
+        Path, typer.Argument(help="A snapshot CSV, its manifest, or a folder of them.")
+    ],
 ) -> None:
     """Check snapshots against their manifests (file hash, row count, header).
 

@@ -21,6 +21,8 @@ from segcli.spec.model import (
     Reviewed,
 )
 
+NOT_SEEN = "orders after it are not seen"
+
 
 def explain_text(
     definition: Definition,
@@ -34,8 +36,7 @@ def explain_text(
         f"segment   {definition.segment_id}: {definition.name}",
         *([f"          {definition.description}"] if definition.description else []),
         f"file      {definition.source}",
-        f"as of     {as_of.astimezone(zone).isoformat()} ({settings.timezone}); "
-        "orders after it are not seen",
+        f"as of     {as_of.astimezone(zone).isoformat()} ({settings.timezone}); {NOT_SEEN}",
         "",
         "rules",
         *("  " + line for line in describe_rule(definition.rule)),
@@ -87,8 +88,11 @@ def _semantics(definition: Definition, settings: Settings) -> list[str]:
         "  spend     net of refunds (order total − refunded amount), exact to the cent",
         "  identity  customer id, else the trimmed, lower-cased email",
         "  export    "
-        + ("customers without an email included" if definition.include_unidentified
-           else "customers without an email left out")  # fmt: skip
+        + (
+            "customers without an email included"
+            if definition.include_unidentified
+            else "customers without an email left out"
+        )
         + ("; only customers who accept marketing" if definition.marketing_only else ""),
     ]
 

@@ -62,10 +62,15 @@ class RunReport:
             "seconds": round(self.seconds, 3),
             "segments": [
                 {
-                    "segment": s.segment, "status": s.status, "members": s.members,
-                    "previous": s.previous, "change": s.change, "seconds": round(s.seconds, 3),
-                    "path": s.path, "message": s.message,
-                }  # fmt: skip
+                    "segment": s.segment,
+                    "status": s.status,
+                    "members": s.members,
+                    "previous": s.previous,
+                    "change": s.change,
+                    "seconds": round(s.seconds, 3),
+                    "path": s.path,
+                    "message": s.message,
+                }
                 for s in self.segments
             ],
         }
@@ -93,7 +98,9 @@ def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcom
     while problems := check_segment_refs(good):
         bad_files = {str(d.span.file) for d in problems if d.span is not None}
         for definition in [d for d in good if str(d.source) in bad_files]:
-            text = "; ".join(str(p) for p in problems if p.span and p.span.file == str(definition.source))
+            text = "; ".join(
+                str(p) for p in problems if p.span and p.span.file == str(definition.source)
+            )
             broken.append(SegmentOutcome(definition.segment_id, "failed", message=text))
         good = [d for d in good if str(d.source) not in bad_files]
         if not bad_files:
@@ -124,8 +131,16 @@ def run_segments(
         todo = _plannable(definitions, tables, as_of, report)
         todo = [d for d in todo if replace or not _keep_existing(d, out_dir, label, report)]
         if todo:
-            _build_all(todo, definitions, tables, as_of, out_dir / "{}" / f"{label}.csv",
-                       report, replace=replace, with_id=with_id)  # fmt: skip
+            _build_all(
+                todo,
+                definitions,
+                tables,
+                as_of,
+                out_dir / "{}" / f"{label}.csv",
+                report,
+                replace=replace,
+                with_id=with_id,
+            )
     report.segments.sort(key=lambda s: s.segment)
     if progress:
         for outcome in report.segments:
@@ -145,7 +160,9 @@ def _plannable(
         try:
             plan_segments([definition], tables, as_of, definitions)
         except SegcliError as error:
-            report.segments.append(SegmentOutcome(definition.segment_id, "failed", message=str(error)))
+            report.segments.append(
+                SegmentOutcome(definition.segment_id, "failed", message=str(error))
+            )
         else:
             ok.append(definition)
     return ok
@@ -160,8 +177,13 @@ def _keep_existing(definition: Definition, out_dir: Path, label: str, report: Ru
         return False
     rows = read_manifest(manifest_path(path)).rows
     report.segments.append(
-        SegmentOutcome(definition.segment_id, "kept", members=rows, path=str(path),
-                       message="snapshot for this as-of exists and verifies")  # fmt: skip
+        SegmentOutcome(
+            definition.segment_id,
+            "kept",
+            members=rows,
+            path=str(path),
+            message="snapshot for this as-of exists and verifies",
+        )
     )
     return True
 
@@ -187,8 +209,15 @@ def _build_all(
         began = time.monotonic()
         rows = table.filter(table[segment_column(definition)]).select(EXPORT_COLUMNS)
         path = Path(str(path_pattern).format(definition.segment_id))
-        outcome = _publish(definition, rows.sort("customer_key"), tables, as_of, path,
-                           replace=replace, with_id=with_id)  # fmt: skip
+        outcome = _publish(
+            definition,
+            rows.sort("customer_key"),
+            tables,
+            as_of,
+            path,
+            replace=replace,
+            with_id=with_id,
+        )
         outcome.seconds = shared + time.monotonic() - began
         report.segments.append(outcome)
 
@@ -211,13 +240,17 @@ def _publish(
 
     assert isinstance(rows, pl.DataFrame)
     previous = previous_count(path)
-    outcome = SegmentOutcome(definition.segment_id, "written", rows.height, previous, path=str(path))
+    outcome = SegmentOutcome(
+        definition.segment_id, "written", rows.height, previous, path=str(path)
+    )
     if (guard := count_guard(definition, rows.height, previous)) is not None:
         outcome.status, outcome.message = "guarded", guard
         return outcome
     data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
     try:
-        result = write_snapshot(data, path, make_manifest(definition, tables, as_of), replace=replace)
+        result = write_snapshot(
+            data, path, make_manifest(definition, tables, as_of), replace=replace
+        )
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)
         return outcome
@@ -230,9 +263,8 @@ def previous_count(path: Path) -> int | None:
     from segcli.manifest import manifest_path, read_manifest  # noqa: PLC0415
 
     earlier = sorted(
-        p for p in path.parent.glob("*.csv")
-        if p.name < path.name and ".replaced" not in p.name
-    )  # fmt: skip
+        p for p in path.parent.glob("*.csv") if p.name < path.name and ".replaced" not in p.name
+    )
     for candidate in reversed(earlier):
         try:
             return read_manifest(manifest_path(candidate)).rows
@@ -248,8 +280,10 @@ def count_guard(definition: Definition, members: int, previous: int | None) -> s
     limit = definition.max_change_percent
     if limit is None or previous is None:
         return None
-    change = Decimal(100) if previous == 0 and members else (
-        Decimal(abs(members - previous) * 100) / previous if previous else Decimal(0)
+    change = (
+        Decimal(100)
+        if previous == 0 and members
+        else (Decimal(abs(members - previous) * 100) / previous if previous else Decimal(0))
     )
     if change > limit:
         return (

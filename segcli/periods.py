@@ -49,7 +49,7 @@ def _parse_as_of_text(text: str) -> date | datetime:
     text = text.strip()
     if len(text) == 10:
         return date.fromisoformat(text)
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)  # Python 3.11 reads a trailing Z
 
 
 def start_of_day(day: date, zone: ZoneInfo) -> datetime:

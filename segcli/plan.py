@@ -33,7 +33,7 @@ from segcli.spec.model import (
 
 @dataclass(frozen=True, slots=True)
 class OrderAgg:
-    """Over the customer's orders in `window` matching `where`: count, net spend or largest total."""
+    """Over a customer's orders in `window` matching `where`: count, net spend or largest total."""
 
     measure: Literal["count", "spend", "max_total"]
     window: Window
@@ -75,7 +75,7 @@ class FeaturePlan:
     def name(self, feature: Feature) -> str:
         return self.names[feature]
 
-    def features(self, kind: type[OrderAgg] | type[LineAgg] | type[ReviewAgg]) -> list[Feature]:
+    def features(self, kind: type[OrderAgg | LineAgg | ReviewAgg]) -> list[Feature]:
         return [f for f in self.names if isinstance(f, kind)]
 
     @property
@@ -150,7 +150,9 @@ def features_of(condition: Rule, as_of: datetime, timezone: str) -> tuple[Featur
             assert_never(condition)
 
 
-def _metric_features(name: str, window: Window, where: tuple[FieldTest, ...]) -> tuple[Feature, ...]:
+def _metric_features(
+    name: str, window: Window, where: tuple[FieldTest, ...]
+) -> tuple[Feature, ...]:
     if name == "order_count":
         return (OrderAgg("count", window, where),)
     if name == "total_spend":

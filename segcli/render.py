@@ -77,9 +77,14 @@ def print_info(message: str) -> None:
 
 
 STATUS_STYLE = {
-    "written": "green", "replaced": "yellow", "completed": "green", "unchanged": "dim",
-    "kept": "dim", "failed": "bold red", "guarded": "bold red",
-}  # fmt: skip
+    "written": "green",
+    "replaced": "yellow",
+    "completed": "green",
+    "unchanged": "dim",
+    "kept": "dim",
+    "failed": "bold red",
+    "guarded": "bold red",
+}
 
 
 def print_outcome(outcome: SegmentOutcome) -> None:
@@ -108,7 +113,9 @@ def print_preview(name: str, members: int, as_of: datetime, data: bytes) -> None
     """A count and the first rows as a table (on stdout: this is what was asked for)."""
     reader = csv.reader(io.StringIO(data.decode("utf-8")))
     header, *rows = list(reader)
-    table = Table(title=f"{name}: {members} members as of {as_of.isoformat()}", title_justify="left")
+    table = Table(
+        title=f"{name}: {members} members as of {as_of.isoformat()}", title_justify="left"
+    )
     for column in header:
         table.add_column(column, overflow="fold")
     for row in rows:

@@ -14,14 +14,19 @@ from segcli.export import EXPORT_HEADER
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "sample_data"
-HEADER = "Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,Lifetime Spend"
+HEADER = (
+    "Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,Lifetime Spend"
+)
 
 
 def segcli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "segcli", *args], capture_output=True, text=True, check=False,
+        [sys.executable, "-m", "segcli", *args],
+        capture_output=True,
+        text=True,
+        check=False,
         cwd=cwd,
-    )  # fmt: skip
+    )
 
 
 def test_the_header_is_the_fixed_export_format() -> None:
@@ -29,8 +34,9 @@ def test_the_header_is_the_fixed_export_format() -> None:
 
 
 def test_build_to_stdout_prints_only_the_csv() -> None:
-    result = segcli("build", "rules/vip.yaml", "sample_data/orders.parquet", "--as-of", "2025-01-01",
-                    "-o", "-")  # fmt: skip
+    result = segcli(
+        "build", "rules/vip.yaml", "sample_data/orders.parquet", "--as-of", "2025-01-01", "-o", "-"
+    )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == HEADER
@@ -41,9 +47,16 @@ def test_build_to_stdout_prints_only_the_csv() -> None:
 
 
 def test_build_writes_the_default_snapshot_path_with_a_manifest(tmp_path: Path) -> None:
-    result = segcli("build", str(ROOT / "rules/vip.yaml"), str(DATA / "orders.parquet"),
-                    "--customers", str(DATA / "customers.parquet"), "--as-of", "2025-01-01",
-                    cwd=tmp_path)  # fmt: skip
+    result = segcli(
+        "build",
+        str(ROOT / "rules/vip.yaml"),
+        str(DATA / "orders.parquet"),
+        "--customers",
+        str(DATA / "customers.parquet"),
+        "--as-of",
+        "2025-01-01",
+        cwd=tmp_path,
+    )
     assert result.returncode == 0, result.stderr
     snapshot = tmp_path / "snapshots" / "vip" / "2025-01-01.csv"
     manifest = json.loads(snapshot.with_name("2025-01-01.csv.manifest.json").read_text("utf-8"))
@@ -54,9 +67,16 @@ def test_build_writes_the_default_snapshot_path_with_a_manifest(tmp_path: Path) 
         "customers.parquet",
     }
     assert result.stdout == ""
-    again = segcli("build", str(ROOT / "rules/vip.yaml"), str(DATA / "orders.parquet"),
-                   "--customers", str(DATA / "customers.parquet"), "--as-of", "2025-01-01",
-                   cwd=tmp_path)  # fmt: skip
+    again = segcli(
+        "build",
+        str(ROOT / "rules/vip.yaml"),
+        str(DATA / "orders.parquet"),
+        "--customers",
+        str(DATA / "customers.parquet"),
+        "--as-of",
+        "2025-01-01",
+        cwd=tmp_path,
+    )
     assert again.returncode == 0
     assert "unchanged" in again.stderr
 
@@ -82,11 +102,13 @@ def test_a_different_result_never_overwrites_a_snapshot(tmp_path: Path) -> None:
     [
         ("name: x\nrules:\n  order_cnt: {more_than: 2}\n", "3:3: error[unknown-field]"),
         ("name: x\nrules:\n  order_count: {more_than: many}\n", "3:28: error[wrong-type]"),
-        ("name: x\nrules:\n  order_count: {more_than: 1, period: last 3 fortnights}\n",
-         "error[unknown-period]"),
+        (
+            "name: x\nrules:\n  order_count: {more_than: 1, period: last 3 fortnights}\n",
+            "error[unknown-period]",
+        ),
         ("name: x\nname: y\nrules:\n  order_count: 1\n", "2:1: error[duplicate-key]"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_definition_fails_before_any_data_is_read(
     tmp_path: Path, definition: str, message: str
 ) -> None:
@@ -115,8 +137,16 @@ def test_purchased_without_lines_says_what_to_pass() -> None:
 
 
 def test_with_id_adds_a_leading_customer_id_column() -> None:
-    result = segcli("build", "rules/vip.yaml", "sample_data/orders.parquet", "--as-of",
-                    "2025-01-01", "--with-id", "-o", "-")  # fmt: skip
+    result = segcli(
+        "build",
+        "rules/vip.yaml",
+        "sample_data/orders.parquet",
+        "--as-of",
+        "2025-01-01",
+        "--with-id",
+        "-o",
+        "-",
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == f"Customer ID,{HEADER}"
 
@@ -134,8 +164,13 @@ def test_schema_is_json_with_every_field() -> None:
 
 
 def test_explain_why_and_preview_speak_plainly() -> None:
-    data = ["sample_data/orders.parquet", "--customers", "sample_data/customers.parquet",
-            "--as-of", "2025-01-01"]  # fmt: skip
+    data = [
+        "sample_data/orders.parquet",
+        "--customers",
+        "sample_data/customers.parquet",
+        "--as-of",
+        "2025-01-01",
+    ]
     explain = segcli("explain", "rules/vip.yaml", *data)
     assert explain.returncode == 0, explain.stderr
     assert "order_count all time is more than 2" in explain.stdout

@@ -14,7 +14,9 @@ from segcli.spec.fields import FIELDS, ITEM_FIELDS, ORDER_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-COMMANDS = sorted(c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands)
+COMMANDS = sorted(
+    c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands
+)
 
 
 def test_the_cli_has_the_commands_the_readme_documents() -> None:
@@ -27,8 +29,11 @@ def test_the_cli_has_the_commands_the_readme_documents() -> None:
 def test_every_command_has_help(command: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "segcli", command, "--help"],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
     summary = result.stdout.split("\n\n")[1].strip()

@@ -29,11 +29,15 @@ SEGMENTS = ("vip", "loyal", "one_time_buyers", "brand_buyers", "vip_newsletter",
 
 def data_args() -> list[str]:
     return [
-        "--orders", str(DATA / "orders.parquet"),
-        "--lines", str(DATA / "order_lines.parquet"),
-        "--customers", str(DATA / "customers.parquet"),
-        "--as-of", AS_OF,
-    ]  # fmt: skip
+        "--orders",
+        str(DATA / "orders.parquet"),
+        "--lines",
+        str(DATA / "order_lines.parquet"),
+        "--customers",
+        str(DATA / "customers.parquet"),
+        "--as-of",
+        AS_OF,
+    ]
 
 
 @pytest.fixture
@@ -49,8 +53,11 @@ def rules(tmp_path: Path) -> Path:
 def segcli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "segcli", *args],
-        capture_output=True, text=True, check=False, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
 
 
 def snapshot_files(out: Path) -> dict[str, bytes]:
@@ -89,10 +96,18 @@ def test_run_snapshots_equal_single_builds(rules: Path, tmp_path: Path) -> None:
     assert segcli("run", str(rules), *data_args(), "--out", str(out)).returncode == 0
     for name in SEGMENTS:
         single = segcli(
-            "build", str(rules / f"{name}.yaml"), str(DATA / "orders.parquet"),
-            "--lines", str(DATA / "order_lines.parquet"),
-            "--customers", str(DATA / "customers.parquet"), "--as-of", AS_OF, "-o", "-",
-        )  # fmt: skip
+            "build",
+            str(rules / f"{name}.yaml"),
+            str(DATA / "orders.parquet"),
+            "--lines",
+            str(DATA / "order_lines.parquet"),
+            "--customers",
+            str(DATA / "customers.parquet"),
+            "--as-of",
+            AS_OF,
+            "-o",
+            "-",
+        )
         assert single.returncode == 0, single.stderr
         assert single.stdout.encode() == (out / name / f"{AS_OF}.csv").read_bytes(), name
 
@@ -109,8 +124,19 @@ def test_sigkill_at_random_points_never_leaves_a_partial_snapshot(
     killed_mid_run = 0
     for trial in range(20):
         out = tmp_path / f"trial{trial}"
-        command = [sys.executable, "-m", "segcli", "run", str(rules), *data_args(), "--out", str(out)]
-        process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [
+            sys.executable,
+            "-m",
+            "segcli",
+            "run",
+            str(rules),
+            *data_args(),
+            "--out",
+            str(out),
+        ]
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         time.sleep(rng.uniform(0.3, 1.1) * full_run)
         if process.poll() is None:
             killed_mid_run += 1
@@ -155,7 +181,9 @@ def test_one_broken_segment_does_not_stop_the_others(rules: Path, tmp_path: Path
     out, report = tmp_path / "out", tmp_path / "report.json"
     result = segcli("run", str(rules), *data_args(), "--out", str(out), "--report", str(report))
     assert result.returncode == ExitCode.SEGMENTS_FAILED
-    statuses = {s["segment"]: s["status"] for s in json.loads(report.read_text("utf-8"))["segments"]}
+    statuses = {
+        s["segment"]: s["status"] for s in json.loads(report.read_text("utf-8"))["segments"]
+    }
     assert statuses.pop("broken") == "failed"
     assert statuses.pop("needs_reviews") == "failed"
     assert set(statuses.values()) == {"written"}
@@ -208,7 +236,7 @@ def test_a_write_failure_is_a_clear_error_and_keeps_earlier_snapshots(
     assert first.exit_code == 0, first.output
     before = snapshot_files(out)
 
-    def disk_full(fd: int, data: bytes) -> int:
+    def disk_full(_fd: int, _data: bytes) -> int:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(os, "write", disk_full)
@@ -233,9 +261,11 @@ def test_all_rules_are_built_in_one_pass_reading_each_input_once() -> None:
     assert not broken
     assert len(definitions) >= 20
     tables = api.open_tables(
-        DATA / "orders.parquet", lines=DATA / "order_lines.parquet",
-        customers=DATA / "customers.parquet", reviews=DATA / "reviews.parquet",
-    )  # fmt: skip
+        DATA / "orders.parquet",
+        lines=DATA / "order_lines.parquet",
+        customers=DATA / "customers.parquet",
+        reviews=DATA / "reviews.parquet",
+    )
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
     plan = api.plan_segments(definitions, tables, as_of, definitions)
     text = build_customer_table(plan, tables, ()).explain(engine="streaming")

@@ -1,1 +1,1 @@
-"""Backends turn a feature plan and normalized tables into a per-customer table with segment flags."""
+"""Backends: a feature plan + normalized tables → a per-customer table with segment flags."""

@@ -55,13 +55,29 @@ from segcli.spec.model import (
 
 KEY = "customer_key"
 CUSTOMER_ATTRIBUTES = (
-    "customer_id", "email", "first_name", "last_name", "name", "registered_at", "country",
-    "postal_code", "customer_type", "accepts_marketing", "tags",
-)  # fmt: skip
+    "customer_id",
+    "email",
+    "first_name",
+    "last_name",
+    "name",
+    "registered_at",
+    "country",
+    "postal_code",
+    "customer_type",
+    "accepts_marketing",
+    "tags",
+)
 EXPORT_COLUMNS = (
-    KEY, "name", "first_name", "last_name", "email", "registered_at", "country", "postal_code",
+    KEY,
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "registered_at",
+    "country",
+    "postal_code",
     LIFETIME_SPEND,
-)  # fmt: skip
+)
 ORDER_EMAIL = "order_email"
 NET = pl.col("total_cents") - pl.col("refunded_cents").fill_null(0)
 
@@ -70,8 +86,10 @@ def segment_column(definition: Definition) -> str:
     return f"segment:{definition.segment_id}"
 
 
-def build_customer_table(plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]) -> pl.LazyFrame:
-    """customer_key, customer attributes, lifetime spend, recency, features, one flag per segment."""
+def build_customer_table(
+    plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]
+) -> pl.LazyFrame:
+    """customer_key, attributes, lifetime spend, recency, features, and one flag per segment."""
     orders = seen_orders(tables.orders, plan.as_of, exclude)
     table = _join_customers(_aggregate_orders(orders, plan), tables.customers)
     if plan.needs_lines:
@@ -164,8 +182,15 @@ def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
 
 def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
     """Lines joined to their (seen) orders, then one group-by per customer."""
-    order_columns = ["order_id", KEY, "ordered_at", "total_cents", "discount_code", "status",
-                     "currency"]  # fmt: skip
+    order_columns = [
+        "order_id",
+        KEY,
+        "ordered_at",
+        "total_cents",
+        "discount_code",
+        "status",
+        "currency",
+    ]
     joined = lines.join(orders.select(order_columns), on="order_id", how="inner")
     aggs = []
     for feature in plan.features(LineAgg):
@@ -175,8 +200,10 @@ def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePla
             & order_where(feature.where)
             & item_test(feature.item)
         )
-        value = keep.sum() if feature.measure == "lines" else (
-            pl.when(keep).then(pl.col("quantity")).otherwise(0).sum()
+        value = (
+            keep.sum()
+            if feature.measure == "lines"
+            else (pl.when(keep).then(pl.col("quantity")).otherwise(0).sum())
         )
         aggs.append(value.cast(pl.Int64).alias(plan.name(feature)))
     return joined.group_by(KEY).agg(aggs)
@@ -275,8 +302,8 @@ def _attribute(rule: Attribute) -> pl.Expr:
 
 
 def _recency(rule: Recency, plan: FeaturePlan) -> pl.Expr:
-    column = FIRST_ORDER_AT if rule.field.startswith(("first", "days_since_first")) else (
-        LAST_ORDER_AT
+    column = (
+        FIRST_ORDER_AT if rule.field.startswith(("first", "days_since_first")) else (LAST_ORDER_AT)
     )
     local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
     if rule.field.endswith("_date"):

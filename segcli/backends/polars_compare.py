@@ -37,9 +37,10 @@ def multi_text_compare(column: pl.Expr, separator: str, comparison: Comparison) 
     """A field holding several values (tags, discount codes): any part satisfies a test;
     `not` holds when no part matches; no parts satisfies nothing."""
     parts = column.str.split(separator).list.eval(
-        pl.element().str.strip_chars().str.to_lowercase().filter(
-            pl.element().str.strip_chars() != ""
-        )
+        pl.element()
+        .str.strip_chars()
+        .str.to_lowercase()
+        .filter(pl.element().str.strip_chars() != "")
     )
     has_parts = parts.list.len() > 0
 

@@ -35,10 +35,17 @@ from segcli.spec.model import (
 )
 
 WORDS = {
-    "eq": "is", "in": "is one of", "not_in": "is not", "gt": "is more than",
-    "ge": "is at least", "lt": "is less than", "le": "is at most", "between": "is between",
-    "contains": "contains", "starts_with": "starts with",
-}  # fmt: skip
+    "eq": "is",
+    "in": "is one of",
+    "not_in": "is not",
+    "gt": "is more than",
+    "ge": "is at least",
+    "lt": "is less than",
+    "le": "is at most",
+    "between": "is between",
+    "contains": "contains",
+    "starts_with": "starts with",
+}
 
 
 def describe_period(period: Period) -> str:

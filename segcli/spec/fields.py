@@ -1,4 +1,4 @@
-"""The one registry of fields: the parser, the checker, the planner, `schema` and the docs read it."""
+"""The one registry of fields, read by the parser, checker, planner, `schema` and the docs."""
 
 from __future__ import annotations
 
