@@ -1,0 +1,313 @@
+"""The segcli benchmark: `make bench SCALE=S|M|L` (or `python bench/run.py --scale S`).
+
+For one scale: generate the data if needed (bench/generate.py), then
+1. per bench segment (bench/segments/*.yaml), from Parquet: segcli as a library call and as a
+   whole CLI process, the hand-written Polars query in-process and as a script process, DuckDB
+   SQL; medians of warm runs, ratios to hand-written Polars, peak RSS of each process;
+2. the same from CSV (segcli vs `pl.scan_csv` + the hand-written query, and DuckDB);
+3. `segcli run` over every rules/*.yaml (one shared pass) against the same segments built one by
+   one, and against the floor: scanning the columns those rules need from each table plus one
+   group-by per table;
+4. the start-up cost: `segcli --help` and `segcli validate rules/`.
+Every segment's members must agree between segcli, Polars and DuckDB (and the one-pass run with
+the one-by-one builds), or the benchmark stops with the difference. Prints one markdown report
+and writes it to bench/results/<scale>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import generate  # noqa: E402
+import polars as pl  # noqa: E402
+import reference_duckdb  # noqa: E402
+import reference_polars  # noqa: E402
+from floor import floor_seconds  # noqa: E402
+from measure import Timing, machine, run_process, timed, timed_process  # noqa: E402
+from report import megabytes, ratio, seconds, table  # noqa: E402
+
+from segcli import api  # noqa: E402
+from segcli.inputs.tables import Tables  # noqa: E402
+from segcli.spec.model import Definition  # noqa: E402
+
+ROOT = BENCH.parent
+RULES = ROOT / "rules"
+SEGMENTS = BENCH / "segments"
+RESULTS = BENCH / "results"
+PYTHON = sys.executable
+SEGCLI = str(Path(sys.executable).parent / "segcli")
+TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.15, 1.3, 1.5, 0.3
+
+
+@dataclass(slots=True)
+class Bench:
+    scale: str
+    folder: Path
+    as_of: datetime
+    runs: int
+    report: list[str] = field(default_factory=list)
+
+    def files(self, fmt: str, *, reviews: bool = False) -> dict[str, Path]:
+        names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
+        return {t: self.folder / fmt / f"{t}.{fmt}" for t in names}
+
+    def tables(self, fmt: str, *, reviews: bool = False) -> Tables:
+        f = self.files(fmt, reviews=reviews)
+        return api.open_tables(
+            f["orders"], lines=f["order_lines"], customers=f["customers"], reviews=f.get("reviews")
+        )
+
+    def data_args(self, fmt: str, *, reviews: bool = False) -> list[str]:
+        f = self.files(fmt, reviews=reviews)
+        args = ["--lines", str(f["order_lines"]), "--customers", str(f["customers"])]
+        return args + (["--reviews", str(f["reviews"])] if reviews else [])
+
+    def say(self, text: str) -> None:
+        print(text, flush=True)
+        self.report.append(text)
+
+
+def check(segment: str, fmt: str, found: dict[str, list[str]]) -> int:
+    """Every engine found the same members, or stop with the difference."""
+    (first_name, first), *others = found.items()
+    for name, keys in others:
+        if keys != first:
+            only_a, only_b = sorted(set(first) - set(keys)), sorted(set(keys) - set(first))
+            raise SystemExit(
+                f"MISMATCH {segment} ({fmt}): {first_name} {len(first)} vs {name} {len(keys)} "
+                f"members; only {first_name}: {only_a[:10]}; only {name}: {only_b[:10]}"
+            )
+    return len(first)
+
+
+def segcli_keys(frame: pl.DataFrame) -> list[str]:
+    return [str(k) for k in frame["customer_key"].to_list()]
+
+
+# ---- 1 and 2: one segment ------------------------------------------------------------------
+
+
+def parquet_row(b: Bench, segment: str, definition: Definition) -> tuple[list[str | int], Timing]:
+    lib, frame = timed(lambda: api.build_members(definition, b.tables("parquet"), b.as_of), b.runs)
+    pol, polars_keys = timed(
+        lambda: reference_polars.members(
+            segment, reference_polars.scan(b.folder, "parquet"), b.as_of
+        ),
+        b.runs,
+    )
+    con = reference_duckdb.connect(b.folder, "parquet", b.as_of)
+    duck, duck_keys = timed(lambda: reference_duckdb.members(segment, con, b.as_of), b.runs)
+    found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
+    members = check(segment, "parquet", found)
+    orders = str(b.files("parquet")["orders"])
+    cli = timed_process(
+        [SEGCLI, "build", str(definition.source), orders, *b.data_args("parquet"),
+         "--as-of", generate.AS_OF, "-o", "-"], b.runs,
+    )  # fmt: skip
+    script = timed_process(reference_command("reference_polars.py", segment, b, "parquet"), b.runs)
+    _, duck_rss = run_process(reference_command("reference_duckdb.py", segment, b, "parquet"))
+    return [
+        segment, members, seconds(lib.seconds), ratio(lib.seconds, pol.seconds, TARGET_SEGMENT),
+        seconds(cli.seconds), ratio(cli.seconds, script.seconds, TARGET_SEGMENT),
+        seconds(pol.seconds), seconds(script.seconds), seconds(duck.seconds),
+        ratio(duck.seconds, pol.seconds), megabytes(cli.rss_mb), megabytes(script.rss_mb),
+        megabytes(duck_rss),
+    ], lib  # fmt: skip
+
+
+def reference_command(script: str, segment: str, b: Bench, fmt: str) -> list[str]:
+    return [PYTHON, str(BENCH / script), segment, "--data", str(b.folder), "--format", fmt,
+            "--as-of", generate.AS_OF]  # fmt: skip
+
+
+def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> list[str | int]:
+    lib, frame = timed(
+        lambda: api.build_members(definition, b.tables("csv"), b.as_of),
+        b.runs,
+        warm_up=b.scale == "S",
+    )
+    pol, polars_keys = timed(
+        lambda: reference_polars.members(segment, reference_polars.scan(b.folder, "csv"), b.as_of),
+        b.runs,
+        warm_up=b.scale == "S",
+    )
+    con = reference_duckdb.connect(b.folder, "csv", b.as_of)
+    duck, duck_keys = timed(
+        lambda: reference_duckdb.members(segment, con, b.as_of), b.runs, warm_up=b.scale == "S"
+    )
+    found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
+    check(segment, "csv", found)
+    return [
+        segment, seconds(lib.seconds), seconds(pol.seconds),
+        ratio(lib.seconds, pol.seconds, TARGET_CSV), seconds(duck.seconds),
+        ratio(lib.seconds, parquet.seconds),
+    ]  # fmt: skip
+
+
+def segment_sections(b: Bench, definitions: dict[str, Definition]) -> None:
+    rows, parquet_lib = [], {}
+    for segment, definition in definitions.items():
+        row, parquet_lib[segment] = parquet_row(b, segment, definition)
+        rows.append(row)
+        print("  ", *row, file=sys.stderr, flush=True)
+    b.say(f"\n### One segment from Parquet (median of {b.runs} warm runs, seconds; RSS in MB)\n")
+    b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.15)", "segcli CLI",
+                 "× script (≤1.15)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
+                 "RSS segcli CLI", "RSS Polars script", "RSS DuckDB script"], rows))  # fmt: skip
+    rows = []
+    for segment, definition in definitions.items():
+        rows.append(csv_row(b, segment, definition, parquet_lib[segment]))
+        print("  ", *rows[-1], file=sys.stderr, flush=True)
+    b.say(f"\n### One segment from CSV (median of {b.runs} warm runs, seconds)\n")
+    b.say(table(["segment", "segcli lib", "scan_csv + Polars", "× Polars (≤1.5)", "DuckDB",
+                 "segcli CSV × Parquet"], rows))  # fmt: skip
+
+
+# ---- 3: all rules in one pass --------------------------------------------------------------
+
+
+def one_by_one(
+    b: Bench, rules: Sequence[Definition], fmt: str
+) -> tuple[float, dict[str, list[str]]]:
+    """Sum over the rules of each built alone (one run each, after a warm-up at S only)."""
+    tables, total, members = b.tables(fmt, reviews=True), 0.0, {}
+    for definition in rules:
+        build = partial(api.build_members, definition, tables, b.as_of, rules)
+        timing, frame = timed(build, 1, warm_up=b.scale == "S")
+        total += timing.seconds
+        members[definition.segment_id] = segcli_keys(frame)
+    return total, members
+
+
+def one_pass_members(frame: pl.DataFrame, rules: Sequence[Definition]) -> dict[str, list[str]]:
+    found = {}
+    for definition in rules:
+        rows = frame.filter(pl.col(f"segment:{definition.segment_id}")).sort("customer_key")
+        found[definition.segment_id] = segcli_keys(rows)
+    return found
+
+
+def cli_run(b: Bench, fmt: str, rules_dir: Path, runs: int) -> Timing:
+    out = Path(tempfile.mkdtemp(prefix="segcli-bench-"))
+    try:
+        f = b.files(fmt, reviews=True)
+        command = [SEGCLI, "run", str(rules_dir), "--orders", str(f["orders"]),
+                   *b.data_args(fmt, reviews=True), "--as-of", generate.AS_OF, "--out", str(out),
+                   "--quiet"]  # fmt: skip
+        return timed_process(command, runs, before=lambda: _empty(out), warm_up=b.scale == "S")
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def _empty(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+
+
+def run_rows(
+    b: Bench, rules: Sequence[Definition], fmt: str, expected: dict[str, list[str]]
+) -> tuple[list[list[str]], dict[str, list[str]]]:
+    """One format's rows: CLI run, one pass, one by one, floor. At M/L the CSV side runs once,
+    and is checked against the Parquet members instead of being built one by one."""
+    big, n = b.scale != "S", len(rules)
+    runs = 1 if big and fmt == "csv" else b.runs
+    tables = b.tables(fmt, reviews=True)
+    one, frame = timed(partial(api.members_table, rules, tables, b.as_of), runs, warm_up=runs > 1)
+    alone, members = (None, expected) if big and fmt == "csv" else one_by_one(b, rules, fmt)
+    for segment, keys in one_pass_members(frame, rules).items():
+        check(segment, f"{fmt}, one pass", {"one pass": keys, "one by one": members[segment]})
+    floor = floor_seconds(b.folder, fmt, runs)
+    cli = cli_run(b, fmt, RULES, 1 if big else b.runs) if fmt == "parquet" else None
+    rows = [
+        [f"{fmt}: `segcli run rules/` (CLI, writes {n} snapshots)",
+         seconds(cli.seconds if cli else None), ratio(cli.seconds if cli else None, floor),
+         megabytes(cli.rss_mb if cli else None)],
+        [f"{fmt}: one pass, library (`members_table`)", seconds(one.seconds),
+         ratio(one.seconds, floor, TARGET_RUN), "–"],
+        [f"{fmt}: the same {n} segments one by one (sum)", seconds(alone), ratio(alone, floor),
+         "–"],
+        [f"{fmt}: floor (needed columns + one group-by per table)", seconds(floor), "1.00×", "–"],
+    ]  # fmt: skip
+    for row in rows:
+        print("  ", *row, file=sys.stderr, flush=True)
+    return rows, members
+
+
+def run_section(b: Bench) -> None:
+    rules = api.load_definitions(sorted(RULES.glob("*.yaml")))
+    parquet, members = run_rows(b, rules, "parquet", {})
+    csv, _ = run_rows(b, rules, "csv", members)
+    runs = "one run each at M/L for CSV, the CLI run and one-by-one builds"
+    b.say(f"\n### All {len(rules)} rules/ segments (seconds, median of {b.runs}; {runs})\n")
+    b.say(table(["what", "seconds", "× floor (one pass ≤1.3)", "peak RSS MB"], parquet + csv))
+
+
+# ---- 4: start-up ---------------------------------------------------------------------------
+
+
+def startup_section(b: Bench) -> None:
+    help_ = timed_process([SEGCLI, "--help"], 5)
+    validate = timed_process([SEGCLI, "validate", str(RULES)], 5)
+    rows = [
+        ["`segcli --help`", seconds(help_.seconds), "✓" if help_.seconds <= TARGET_START else "✗"],
+        ["`segcli validate rules/`", seconds(validate.seconds),
+         "✓" if validate.seconds <= TARGET_START else "✗"],
+    ]  # fmt: skip
+    b.say("\n### Start-up (median of 5 process runs, seconds; target ≤ 0.3)\n")
+    b.say(table(["command", "seconds", "met"], rows))
+
+
+# ---- main ----------------------------------------------------------------------------------
+
+
+def header(b: Bench) -> None:
+    import duckdb
+
+    counts = {t: pl.scan_parquet(p).select(pl.len()).collect().item()
+              for t, p in b.files("parquet", reviews=True).items()}  # fmt: skip
+    b.say(f"## Scale {b.scale}\n")
+    b.say(f"`make bench SCALE={b.scale}` — {time.strftime('%Y-%m-%d')}, as-of {generate.AS_OF}")
+    b.say(f"Machine: {machine()}; Polars {pl.__version__}, DuckDB {duckdb.__version__}")
+    b.say("Data: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    b.say(f"Load average at start: {load()} (the machine is shared: timings are noisy)")
+
+
+def load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="segcli benchmark")
+    parser.add_argument("--scale", choices=sorted(generate.SCALES), default="S")
+    parser.add_argument("--runs", type=int, help="timed runs per figure (default 5 at S, else 3)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    folder = generate.ensure(args.scale)
+    as_of = reference_polars.parse_as_of(generate.AS_OF)
+    b = Bench(args.scale, folder, as_of, args.runs or (5 if args.scale == "S" else 3))
+    definitions = {d.segment_id: d for d in api.load_definitions(sorted(SEGMENTS.glob("*.yaml")))}
+    header(b)
+    segment_sections(b, definitions)
+    run_section(b)
+    startup_section(b)
+    b.say(f"\nLoad average at end: {load()}.")
+    b.say(f"\nBenchmark wall time {time.monotonic() - started:.0f} s (including generation).")
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{args.scale}.md").write_text("\n".join(b.report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
