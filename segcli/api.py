@@ -91,20 +91,13 @@ def members_table(
     plan = plan_segments(segments, tables, as_of, library)
     lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)
     flags = [segment_column(d) for d in segments]
-    return _collect(lazy.select(*EXPORT_COLUMNS, *flags))
+    return _collect(lazy.select(*EXPORT_COLUMNS, *flags), tables)
 
 
-def _collect(lazy: pl.LazyFrame) -> pl.DataFrame:
-    import polars as pl  # noqa: PLC0415
+def _collect(lazy: pl.LazyFrame, tables: Tables) -> pl.DataFrame:
+    from segcli.inputs.read import collect  # noqa: PLC0415
 
-    try:
-        return lazy.collect(engine="streaming")
-    except pl.exceptions.PolarsError as error:
-        raise InputError(f"cannot read the input data: {_first_line(error)}") from error
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return collect(lazy, tables)
 
 
 def build_members(

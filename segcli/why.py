@@ -13,6 +13,7 @@ import polars as pl
 from segcli.api import plan_segments
 from segcli.backends.polars import KEY, build_customer_table, compile_rule, segment_column
 from segcli.errors import UsageError
+from segcli.inputs.read import collect
 from segcli.inputs.tables import Tables
 from segcli.plan import FIRST_ORDER_AT, LAST_ORDER_AT, FeaturePlan, features_of, resolve_segment
 from segcli.spec.describe import describe_condition
@@ -59,7 +60,7 @@ def why_lines(
     wanted = customer.strip().lower()
     match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
     columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
-    row = table.filter(match).with_columns(columns).collect(engine="streaming")
+    row = collect(table.filter(match).with_columns(columns), tables)
     if row.height == 0:
         raise UsageError("no customer with that id or email in the data")
     first = row.row(0, named=True)

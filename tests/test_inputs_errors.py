@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from segcli.errors import ExitCode, InputError
-from segcli.inputs.read import open_tables
+from segcli.inputs.read import collect, open_tables
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ORDERS = DATA / "shopify_enavant_orders_export_1.pseudonymized.csv"
@@ -18,9 +18,9 @@ GOOD = "1,a@x.com,2024-01-01,10.00\n"
 
 def _read_all(orders: Path, **kwargs: object) -> None:
     tables = open_tables(orders, **kwargs)  # type: ignore[arg-type]
-    tables.orders.collect()
+    collect(tables.orders, tables)
     if tables.customers is not None:
-        tables.customers.collect()
+        collect(tables.customers, tables)
 
 
 def message_of(orders: Path, **kwargs: object) -> str:

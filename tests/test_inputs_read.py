@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from segcli.errors import InputError
-from segcli.inputs.read import open_tables
+from segcli.inputs.read import collect, open_tables
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
     LINE_COLUMNS,
@@ -112,6 +112,44 @@ def test_parquet_date_column(tmp_path: Path) -> None:
     assert rows[0]["total_cents"] == 500  # integer money columns are whole units
 
 
+def _typed_orders(tmp_path: Path, **columns: pl.Series) -> Path:
+    path = tmp_path / "orders.parquet"
+    base = {
+        "order_id": pl.Series(["1", "2", "3"]),
+        "email": pl.Series(["a@x.com", "b@x.com", "c@x.com"]),
+        "ordered_at": pl.Series([datetime(2024, 1, d, tzinfo=UTC) for d in (1, 2, 3)]),
+        "total": pl.Series([Decimal("1.00")] * 3, dtype=pl.Decimal(10, 2)),
+    }
+    pl.DataFrame(base | columns).write_parquet(path, statistics=True)
+    return path
+
+
+def test_parquet_typed_columns_are_read_as_they_are(tmp_path: Path) -> None:
+    utc = pl.Series([datetime(2024, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)] * 3)
+    rows = orders_of(_typed_orders(tmp_path, ordered_at=utc))
+    assert rows[0]["ordered_at"] == datetime(2024, 1, 1, 23, 59, 59, 999999, tzinfo=UTC)
+    assert [r["total_cents"] for r in rows] == [100, 100, 100]
+
+
+def test_parquet_empty_required_timestamp_names_the_row(tmp_path: Path) -> None:
+    stamps = pl.Series([datetime(2024, 1, 1, tzinfo=UTC), None, None])
+    path = _typed_orders(tmp_path, ordered_at=stamps)
+    tables = open_tables(path)
+    with pytest.raises(
+        InputError, match=r"orders.parquet: row 2, column 'ordered_at': the value is empty"
+    ):
+        collect(tables.orders, tables)
+
+
+def test_parquet_sub_cent_decimal_names_the_row(tmp_path: Path) -> None:
+    totals = pl.Series(
+        [Decimal("1.000"), Decimal("2.500"), Decimal("2.505")], dtype=pl.Decimal(10, 3)
+    )
+    tables = open_tables(_typed_orders(tmp_path, total=totals))
+    with pytest.raises(InputError, match=r"row 3, column 'total': cannot read '2.505' as money"):
+        collect(tables.orders, tables)
+
+
 def test_ndjson(tmp_path: Path) -> None:
     text = '{"order_id": 1, "email": "A@x.com", "ordered_at": "2024-01-01", "total": 12.5}\n'
     path = write(tmp_path / "orders.ndjson", text)
@@ -153,7 +191,7 @@ def test_unreadable_money_is_an_error(tmp_path: Path, cell: str) -> None:
     path = write(tmp_path / "o.csv", HEADER + f'1,a@x.com,2024-01-01,"{cell}"\n')
     tables = open_tables(path)
     with pytest.raises(InputError, match=r"row 1 \(line 2\), column 'total': cannot read"):
-        tables.orders.collect()
+        collect(tables.orders, tables)
 
 
 def test_money_format_from_settings(tmp_path: Path) -> None:
@@ -255,4 +293,4 @@ def test_line_numbers_count_quoted_newlines(tmp_path: Path) -> None:
     text += "2,b@x.com,2024-01-01,oops,\n"
     tables = open_tables(write(tmp_path / "o.csv", text))
     with pytest.raises(InputError, match=r"row 2 \(line 4\), column 'total'"):
-        tables.orders.collect()
+        collect(tables.orders, tables)

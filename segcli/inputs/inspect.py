@@ -8,7 +8,7 @@ import polars as pl
 
 from segcli.errors import InputError
 from segcli.inputs.columns import REQUIRED, SPECS
-from segcli.inputs.read import detect_layout, open_tables
+from segcli.inputs.read import collect, detect_layout, open_tables
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.shopify import is_shopify
 from segcli.inputs.sources import PathSpec, expand_paths
@@ -86,15 +86,18 @@ def _nulls(frame: pl.LazyFrame) -> list[pl.Expr]:
 
 def _summarize(tables: Tables, report: dict[str, Any]) -> None:
     orders = tables.orders
-    stats = orders.select(
-        pl.len().alias("orders"),
-        pl.col("customer_key").n_unique().alias("customers_with_orders"),
-        (pl.col("customer_key").is_null()).sum().alias("orders_without_identity"),
-        pl.col("ordered_at").min().alias("first"),
-        pl.col("ordered_at").max().alias("last"),
-        pl.col("currency").drop_nulls().unique().sort().implode().alias("currencies"),
-        *_nulls(orders),
-    ).collect()
+    stats = collect(
+        orders.select(
+            pl.len().alias("orders"),
+            pl.col("customer_key").n_unique().alias("customers_with_orders"),
+            (pl.col("customer_key").is_null()).sum().alias("orders_without_identity"),
+            pl.col("ordered_at").min().alias("first"),
+            pl.col("ordered_at").max().alias("last"),
+            pl.col("currency").drop_nulls().unique().sort().implode().alias("currencies"),
+            *_nulls(orders),
+        ),
+        tables,
+    )
     row = stats.row(0, named=True)
     has_null_key = row["orders_without_identity"] > 0
     summary: dict[str, Any] = {
@@ -112,13 +115,11 @@ def _summarize(tables: Tables, report: dict[str, Any]) -> None:
     if has_null_key:
         warnings.append(f"{row['orders_without_identity']} orders without customer id or email")
     if tables.lines is not None:
-        _summarize_lines(tables.orders, tables.lines, report)
+        _summarize_lines(tables, tables.lines, report)
     if tables.customers is not None:
         customers = tables.customers
-        crow = (
-            customers.select(pl.len().alias("rows"), *_nulls(customers))
-            .collect()
-            .row(0, named=True)
+        crow = collect(customers.select(pl.len().alias("rows"), *_nulls(customers)), tables).row(
+            0, named=True
         )
         report["tables"]["customers"] = {
             "rows": crow["rows"],
@@ -127,10 +128,10 @@ def _summarize(tables: Tables, report: dict[str, Any]) -> None:
         }
 
 
-def _summarize_lines(orders: pl.LazyFrame, lines: pl.LazyFrame, report: dict[str, Any]) -> None:
-    row = lines.select(pl.len().alias("rows"), *_nulls(lines)).collect().row(0, named=True)
-    lonely = orders.join(lines.select("order_id").unique(), on="order_id", how="anti")
-    without = lonely.select(pl.len()).collect().item()
+def _summarize_lines(tables: Tables, lines: pl.LazyFrame, report: dict[str, Any]) -> None:
+    row = collect(lines.select(pl.len().alias("rows"), *_nulls(lines)), tables).row(0, named=True)
+    lonely = tables.orders.join(lines.select("order_id").unique(), on="order_id", how="anti")
+    without = collect(lonely.select(pl.len()), tables).item()
     report["tables"]["lines"] = {
         "rows": row["rows"],
         "nulls": {k[6:]: v for k, v in row.items() if k.startswith("nulls.")},

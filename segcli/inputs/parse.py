@@ -3,14 +3,19 @@
 1. trimmed text of every text cell (`__t.<name>`), 2. parsed values and "bad cell" flags
 (`__v.<name>`, `__b.<name>`), 3. the guarded outputs. Staging keeps every expression computed
 once (the guards only look at finished columns), and projection pushdown drops the stages of
-columns a query does not use.
+columns a query does not use. A column that cannot hold a bad cell (a typed Parquet column) is
+its value, unguarded, so filters on it still reach the scan.
+
+Two modes (see segcli.inputs.values): the fast one every query runs (guards name the file and
+column), and the precise one (`precise=True`, over the frame with a row index), run only to
+find the row of a bad cell the fast one met.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import polars as pl
 
@@ -26,11 +31,19 @@ from segcli.inputs.columns import (
     listing,
 )
 from segcli.inputs.timestamps import timestamp
-from segcli.inputs.values import ROW, CellSource, Fallback, guarded
+from segcli.inputs.values import (
+    ROW,
+    CellSource,
+    Fallback,
+    Kind,
+    cell_message,
+    checked,
+)
 
 if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile
     from segcli.inputs.tables import Settings
+    from segcli.inputs.values import Kind
 
 SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
 TYPED = frozenset({"money", "timestamp", "integer", "boolean"})
@@ -47,13 +60,32 @@ class ColumnPlan:
     text: pl.Expr | None  # stage 1
     parsed: tuple[pl.Expr, ...]  # stage 2
     output: pl.Expr  # stage 3
+    # What the precise pass needs (see first_bad_cell): over stage-1 columns.
+    value: pl.Expr
+    bad: pl.Expr | None
+    where: CellSource
+    kind: Kind
+    required: bool
+    fallback: Fallback | None
 
 
 def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame:
     """The file's canonical columns, parsed and guarded; blank CSV lines are skipped."""
+    frame, plans = _plan_file(raw, layout, settings, raw.frame)
+    outputs = [plan.output for plan in plans.values()]
+    if layout.status_from and "status" in SPECS[layout.table]:
+        outputs = [e for e in outputs if e.meta.output_name() != "status"]
+        outputs.append(_derived_status(layout, settings).alias("status"))
+    texts = [plan.text for plan in plans.values() if plan.text is not None]
+    parsed = [expr for plan in plans.values() for expr in plan.parsed]
+    return frame.with_columns(texts).with_columns(parsed).select(outputs)
+
+
+def _plan_file(
+    raw: RawFile, layout: Layout, settings: Settings, frame: pl.LazyFrame
+) -> tuple[pl.LazyFrame, dict[str, ColumnPlan]]:
     check_required(raw, layout)
     _check_status_columns(raw, layout)
-    frame = raw.frame
     used = list(dict.fromkeys([*layout.columns.values(), *(r.column for r in layout.status_from)]))
     if raw.dialect is not None and used:  # a blank line reads as a row of nulls
         frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
@@ -65,13 +97,47 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
         )
         for canon, column in layout.columns.items()
     }
-    outputs = [pl.col(ROW), *(plan.output for plan in plans.values())]
-    if layout.status_from and "status" in SPECS[layout.table]:
-        outputs = [e for e in outputs if e.meta.output_name() != "status"]
-        outputs.append(_derived_status(layout, settings).alias("status"))
-    texts = [plan.text for plan in plans.values() if plan.text is not None]
-    parsed = [expr for plan in plans.values() for expr in plan.parsed]
-    return frame.with_columns(texts).with_columns(parsed).select(outputs)
+    return frame, plans
+
+
+def first_bad_cell(raw: RawFile, layout: Layout, settings: Settings, canon: str) -> str | None:
+    """The message for the first bad (or required but empty) cell of one column, by row.
+
+    The precise pass, run only after a fast guard failed on this column: it reads the file
+    again with row numbers, keeps the suspect cells, and tries the fallback parser on them."""
+    frame, plans = _plan_file(raw, layout, settings, raw.indexed)
+    plan = plans[canon]
+    suspect = plan.value.is_null() if plan.required else pl.lit(value=False)
+    if plan.bad is not None:
+        suspect = suspect | plan.bad.fill_null(value=False)
+    texts = [p.text for p in plans.values() if p.text is not None]
+    cells = (
+        frame.with_columns(texts)
+        .select(
+            pl.col(ROW),
+            pl.col(plan.where.column).cast(pl.String).alias("raw"),
+            (plan.bad if plan.bad is not None else pl.lit(value=False)).alias("bad"),
+            suspect.alias("suspect"),
+        )
+        .filter(pl.col("suspect"))
+        .sort(ROW)
+        .collect()
+    )
+    if cells.is_empty():
+        return None
+    bad = cells["bad"].fill_null(value=False)
+    if plan.fallback is not None and bad.any():
+        repaired = plan.fallback(cells["raw"].filter(bad))
+        unread = pl.Series(bad).scatter(bad.arg_true(), repaired.is_null())
+    else:
+        unread = bad
+    problem = unread | ~bad  # a suspect cell that is not bad is a required cell left empty
+    if not problem.any():
+        return None
+    first = int(problem.arg_true()[0])
+    row, text = int(cells[ROW][first]), cells["raw"][first]
+    kind: Kind = plan.kind if unread[first] else "required"
+    return cell_message(plan.where, row, text, kind)
 
 
 def _check_status_columns(raw: RawFile, layout: Layout) -> None:
@@ -105,22 +171,27 @@ def plan_column(
     if kind not in TYPED:
         output = pl.col(text_name)
         if required:
-            output = guarded(
-                output, pl.lit(value=False), where, "required", pl.String(), required=True
-            )
-        return ColumnPlan(text, (), output.alias(name))
+            output = checked(output, None, where, "required", pl.String(), required=True)
+        return ColumnPlan(
+            text, (), output.alias(name), pl.col(text_name), None, where, "required", required,
+            None,
+        )  # fmt: skip
     source = pl.col(text_name) if text is not None else pl.col(column)
     value, bad, fallback = _typed(source, dtype, kind, settings, sample or ())
-    output = guarded(
-        pl.col(value_name),
-        pl.col(bad_name),
-        where,
-        kind,  # type: ignore[arg-type]
-        _DTYPES[kind],
-        fallback=fallback,
-        required=required,
+    cell_kind = cast("Kind", kind)
+    # A typed column without nulls (Parquet statistics) cannot break `required`.
+    required = required and column not in raw.null_free
+    if bad is None and not required:
+        output, parsed = value, []
+    else:
+        parsed = [value.alias(value_name)] + ([] if bad is None else [bad.alias(bad_name)])
+        output = checked(
+            pl.col(value_name), None if bad is None else pl.col(bad_name), where, cell_kind,
+            _DTYPES[kind], raw=pl.col(column), fallback=fallback, required=required,
+        )  # fmt: skip
+    return ColumnPlan(
+        text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback
     )
-    return ColumnPlan(text, (value.alias(value_name), bad.alias(bad_name)), output.alias(name))
 
 
 def _text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:
@@ -136,7 +207,7 @@ def _text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Exp
 
 def _typed(
     src: pl.Expr, dtype: pl.DataType, kind: str, settings: Settings, sample: Sequence[str]
-) -> tuple[pl.Expr, pl.Expr, Fallback | None]:
+) -> tuple[pl.Expr, pl.Expr | None, Fallback | None]:
     if kind == "money":
         return (*values.money(src, dtype, settings.money), None)
     if kind == "timestamp":

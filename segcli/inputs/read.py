@@ -7,13 +7,16 @@ Validation design (cheap, and never silent):
   one tokenizing pass, constant memory); a ragged or truncated row fails here.
 - Cell values (money, timestamps, integers, booleans, required cells) are checked lazily: each
   parsed column is computed together with a "bad cell" flag, and computing it raises
-  InputError at the first bad cell (file, row, line, column, what to do). So the backend's one
-  `collect` validates exactly the columns and rows the segments read, in the same pass.
+  BadCellsError at the first bad cell (file and column). So the backend's one `collect`
+  validates exactly the columns and rows the segments read, in the same pass. Only then
+  (`collect` below) is that one column of that one file read again with row numbers, to name
+  the row, line and value. Typed Parquet columns have no bad cells and are not guarded.
 """
 
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,11 +25,12 @@ import polars as pl
 from segcli.errors import InputError, UsageError
 from segcli.inputs import assemble
 from segcli.inputs.columns import Layout, resolve_columns
-from segcli.inputs.parse import parse_file
+from segcli.inputs.parse import first_bad_cell, parse_file
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.shopify import is_shopify, shopify_layout
 from segcli.inputs.sources import PathSpec, expand_paths
 from segcli.inputs.tables import Settings, Tables
+from segcli.inputs.values import BadCellsError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -91,7 +95,38 @@ def open_tables(
         has_registration_date=bool(customer_read and customer_read.has_column("registered_at")),
         layout=order_read.layout,
         settings=settings,
+        recheck=_rechecker(reads, settings),
     )
+
+
+def collect(lazy: pl.LazyFrame, tables: Tables) -> pl.DataFrame:
+    """Run a query over the tables (streaming engine); bad input becomes one InputError."""
+    try:
+        return lazy.collect(engine="streaming")
+    except BadCellsError as error:
+        raise (tables.recheck(str(error)) if tables.recheck else error) from None
+    except pl.exceptions.PolarsError as error:
+        raise InputError(f"cannot read the input data: {_first_line(error)}") from error
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+def _rechecker(reads: Sequence[TableRead], settings: Settings) -> Callable[[str], InputError]:
+    """The precise pass over the one column a BadCellsError names: its error names the row."""
+
+    def recheck(message: str) -> InputError:
+        for read in reads:
+            for raw, layout in read.files:
+                for canon, column in layout.columns.items():
+                    if message.startswith(f"{raw.source.name}: column '{column}': "):
+                        found = first_bad_cell(raw, layout, settings, canon)
+                        if found:
+                            return InputError(found)
+        return InputError(message)
+
+    return recheck
 
 
 def _split_orders(

@@ -21,16 +21,22 @@ _NDJSON_SAMPLE_LINES = 1000
 
 @dataclass(frozen=True, slots=True)
 class RawFile:
-    """One file as read: its columns under their own names (plus the row index ROW)."""
+    """One file as read: its columns under their own names."""
 
     source: SourceFile
     frame: pl.LazyFrame
     schema: dict[str, pl.DataType]  # file column -> dtype (String for every CSV column)
     dialect: CsvDialect | None = None
+    null_free: frozenset[str] = frozenset()  # columns the file's statistics show without nulls
 
     @property
     def columns(self) -> tuple[str, ...]:
         return tuple(self.schema)
+
+    @property
+    def indexed(self) -> pl.LazyFrame:
+        """The frame with the 0-based data row number ROW (for messages naming a row)."""
+        return self.frame.with_row_index(ROW)
 
 
 def scan_file(source: SourceFile, settings: Settings) -> RawFile:
@@ -47,7 +53,6 @@ def scan_file(source: SourceFile, settings: Settings) -> RawFile:
         "has_header": True,
         "infer_schema": False,
         "quote_char": '"',
-        "row_index_name": ROW,
         "raise_if_empty": False,
     }
     if dialect.encoding == "utf-8-sig":
@@ -62,13 +67,36 @@ def scan_file(source: SourceFile, settings: Settings) -> RawFile:
 
 def _scan_parquet(source: SourceFile) -> RawFile:
     try:
-        frame = pl.scan_parquet(source.path, row_index_name=ROW)
+        frame = pl.scan_parquet(source.path)
         schema = dict(frame.collect_schema())
     except pl.exceptions.PolarsError as err:
         first = str(err).split("\n", 1)[0]
         raise InputError(f"{source.name}: cannot read this Parquet file ({first})") from None
-    schema.pop(ROW, None)
-    return RawFile(source, frame, schema)
+    return RawFile(source, frame, schema, null_free=_null_free(source))
+
+
+def _null_free(source: SourceFile) -> frozenset[str]:
+    """Top-level columns whose every row group's statistics count zero nulls (footer only).
+
+    Lets a required typed column go unguarded; without statistics the guard stays."""
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    try:
+        meta = pq.read_metadata(source.path)
+    except (OSError, ValueError):
+        return frozenset()
+    free: set[str] | None = None
+    for group in range(meta.num_row_groups):
+        row_group = meta.row_group(group)
+        here = set()
+        for index in range(row_group.num_columns):
+            chunk = row_group.column(index)
+            stats = chunk.statistics
+            known = stats is not None and stats.has_null_count
+            if known and stats.null_count == 0 and "." not in chunk.path_in_schema:
+                here.add(chunk.path_in_schema)
+        free = here if free is None else free & here
+    return frozenset(free or ())
 
 
 def _scan_ndjson(source: SourceFile) -> RawFile:
@@ -90,5 +118,5 @@ def _scan_ndjson(source: SourceFile) -> RawFile:
     if not keys:
         raise InputError(f"{source.name}: line 1: the file is empty; write one JSON object a line")
     schema: dict[str, pl.DataType] = dict.fromkeys(keys, pl.String())
-    frame = pl.scan_ndjson(source.path, schema=schema, row_index_name=ROW)
+    frame = pl.scan_ndjson(source.path, schema=schema)
     return RawFile(source, frame, schema)

@@ -6,9 +6,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     import polars as pl
+
+    from segcli.errors import InputError
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,8 @@ class Tables:
     has_registration_date: bool = True  # False when the customers data carries no registration date
     layout: str = "canonical"  # e.g. "canonical", "shopify", "mapping"
     settings: Settings = field(default_factory=Settings)
+    # A fast guard's BadCellsError message -> the error naming the row (see inputs.values).
+    recheck: Callable[[str], InputError] | None = field(default=None, compare=False, repr=False)
 
 
 ORDER_COLUMNS: dict[str, str] = {

@@ -34,7 +34,7 @@ NAIVE = (
 ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
-Parsed = tuple[pl.Expr, pl.Expr, Fallback | None]
+Parsed = tuple[pl.Expr, pl.Expr | None, Fallback | None]
 
 
 def timestamp(
@@ -52,11 +52,17 @@ def timestamp(
         stamp = _parse_any(value, tz, aware, naive)
         return stamp, value.is_not_null() & stamp.is_null(), partial(parse_iso, tz=tz)
     if isinstance(dtype, pl.Datetime):
-        stamp = raw.cast(pl.Datetime("us", dtype.time_zone))
-        utc = stamp.dt.convert_time_zone("UTC") if dtype.time_zone else localize(stamp, tz)
-        return utc, pl.lit(value=False), None
+        # Already UTC microseconds: the column itself, so filters reach the Parquet scan.
+        stamp = raw if dtype.time_unit == "us" else raw.cast(pl.Datetime("us", dtype.time_zone))
+        if dtype.time_zone == "UTC":
+            return stamp, None, None
+        if dtype.time_zone:
+            return stamp.dt.convert_time_zone("UTC"), None, None
+        local = localize(stamp, tz)  # a wall-clock time skipped by DST is a bad cell
+        return local, raw.is_not_null() & local.is_null(), None
     if dtype == pl.Date:
-        return localize(raw.cast(pl.Datetime("us")), tz), pl.lit(value=False), None
+        local = localize(raw.cast(pl.Datetime("us")), tz)
+        return local, raw.is_not_null() & local.is_null(), None
     return pl.lit(None, pl.Datetime("us", "UTC")), raw.is_not_null(), None
 
 

@@ -1,9 +1,14 @@
 """Parsing cells with explicit formats: text, money (exact integer cents), timestamps, integers.
 
 Every parser returns `(value, bad)`: `bad` is true where a cell holds something the parser could
-not read. `guarded` turns that pair into one column that raises InputError when a bad cell is
-*computed*, so validation costs nothing extra: it happens in the same pass that reads the data,
-only for the columns a query uses, and never turns a value into a silent null.
+not read, or None when no cell can be bad (e.g. a Parquet integer column). Two guards turn that
+pair into one column that raises when a bad cell is *computed*, so validation happens in the same
+pass that reads the data, only for the columns and rows a query uses, and never turns a value
+into a silent null:
+
+`checked` looks at `value` and `bad` only and raises BadCellsError naming the file and column;
+only then does the reader read that one column again with row numbers
+(segcli.inputs.parse.first_bad_cell) to name the row, line and value of the first bad cell.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ if TYPE_CHECKING:
     from segcli.inputs.sources import SourceFile
     from segcli.inputs.tables import MoneyFormat
 
-ROW = "__segcli_row"  # 0-based data row within one file, added by every scan
+ROW = "__segcli_row"  # 0-based data row within one file (RawFile.indexed)
 Kind = Literal["money", "timestamp", "integer", "boolean", "required"]
 MAX_INT_DIGITS = 15
 _TRUE = ("true", "yes", "y", "1", "t")
@@ -45,12 +50,12 @@ _WHAT: dict[Kind, str] = {
 }
 
 
-class InputValueError(InputError):
-    """An InputError raised while Polars computes a column.
+class BadCellsError(InputError):
+    """A fast guard met a bad cell: the message names the file and column, not yet the row.
 
     Polars re-raises a UDF's exception as `type(err)(message + context)`; keeping only the
-    first line keeps our one-line message.
-    """
+    first line keeps the message one line. The reader catches it and reads that column again
+    for the precise message (segcli.inputs.read.collect)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message.split("\n", 1)[0])
@@ -65,64 +70,62 @@ class CellSource:
     dialect: CsvDialect | None = None
     show_value: bool = True  # False for personal data (emails, names)
 
+    @property
+    def prefix(self) -> str:
+        """How a BadCellsError about this column begins (the reader matches on it)."""
+        return f"{self.source.name}: column '{self.column}': "
+
 
 Fallback = Callable[[pl.Series], pl.Series]  # raw text of the bad cells -> values or nulls
 
 
-def guarded(
+def checked(
     value: pl.Expr,
-    bad: pl.Expr,
+    bad: pl.Expr | None,
     where: CellSource,
     kind: Kind,
     dtype: pl.DataType,
     *,
+    raw: pl.Expr | None = None,
     fallback: Fallback | None = None,
     required: bool = False,
 ) -> pl.Expr:
-    """`value`, but computing it raises InputValueError at the first bad (or, when `required`,
-    empty) cell. `value` and `bad` should be plain column references: the guard only checks.
+    """`value`, raising BadCellsError when a bad (or, when `required`, empty) cell is computed.
 
-    `fallback` is a slower, more general parser tried on the bad cells only (e.g. a timestamp
-    format not seen in the file's first rows), so the fast path can stay narrow.
-    """
+    The fast guard: no row numbers, no raw text except for `fallback` (a slower, more general
+    parser tried on the bad cells only, e.g. a timestamp format not seen in the first rows).
+    Without a possible bad cell and without `required` it is `value` itself, so Polars keeps
+    pushing filters down into the scan (Parquet row groups are skipped)."""
+    if bad is None and not required:
+        return value
+    message = where.prefix + (
+        f"a value is empty; {_HINTS['required']}"
+        if kind == "required"
+        else f"a value cannot be read as {_WHAT[kind]}; {_HINTS[kind]}"
+    )
 
     def check(batch: pl.Series) -> pl.Series:
         values = batch.struct.field("value")
-        flags = batch.struct.field("bad").fill_null(value=False)
-        if flags.any():
-            values = _repair(batch, values, flags, where, kind, fallback)
+        if bad is not None:
+            flags = batch.struct.field("bad").fill_null(value=False)
+            if flags.any():
+                if fallback is None:
+                    raise BadCellsError(message)
+                index = flags.arg_true()
+                fixed = fallback(batch.struct.field("raw").gather(index))
+                if fixed.null_count():
+                    raise BadCellsError(message)
+                values = values.scatter(index, fixed.cast(values.dtype))
         if required and values.null_count():
-            first = int(values.is_null().arg_true()[0])
-            row = int(batch.struct.field("row")[first])
-            raise InputValueError(cell_message(where, row, None, "required"))
+            raise BadCellsError(where.prefix + f"a value is empty; {_HINTS['required']}")
         return values
 
-    raw = pl.col(where.column).cast(pl.String)
-    fields = pl.struct(value=value, bad=bad, row=pl.col(ROW), raw=raw)
-    return fields.map_batches(check, return_dtype=dtype, is_elementwise=True)
-
-
-def _repair(
-    batch: pl.Series,
-    values: pl.Series,
-    flags: pl.Series,
-    where: CellSource,
-    kind: Kind,
-    fallback: Fallback | None,
-) -> pl.Series:
-    index = flags.arg_true()
-    raws = batch.struct.field("raw").gather(index)
-    fixed = (
-        fallback(raws)
-        if fallback
-        else pl.Series(dtype=values.dtype).extend_constant(None, len(index))
-    )
-    unread = fixed.is_null()
-    if unread.any():
-        first = int(unread.arg_true()[0])
-        row = int(batch.struct.field("row")[int(index[first])])
-        raise InputValueError(cell_message(where, row, raws[first], kind))
-    return values.scatter(index, fixed.cast(values.dtype))
+    fields = [value.alias("value")]
+    if bad is not None:
+        fields.append(bad.alias("bad"))
+    if fallback is not None and raw is not None:
+        fields.append(raw.cast(pl.String).alias("raw"))
+    return pl.struct(fields).map_batches(check, return_dtype=dtype, is_elementwise=True)
 
 
 def cell_message(where: CellSource, row: int, raw: object, kind: Kind) -> str:
@@ -137,7 +140,7 @@ def cell_message(where: CellSource, row: int, raw: object, kind: Kind) -> str:
     return f"{prefix}: cannot read{shown} as {_WHAT[kind]}; {_HINTS[kind]}"
 
 
-Parsed = tuple[pl.Expr, pl.Expr]  # (value, bad)
+Parsed = tuple[pl.Expr, pl.Expr | None]  # (value, bad); bad None: no cell can be bad
 
 
 def text(raw: pl.Expr, nulls: tuple[str, ...] = ()) -> pl.Expr:
@@ -163,11 +166,13 @@ def money(raw: pl.Expr, dtype: pl.DataType, fmt: MoneyFormat) -> Parsed:
         bad = raw.is_nan() | raw.is_infinite()
         cents = pl.when(bad).then(None).otherwise((raw * 100).round(0)).cast(pl.Int64)
         return cents, bad
+    if isinstance(dtype, pl.Decimal) and dtype.scale <= 2:  # whole cents
+        return (raw * 100).cast(pl.Int64), None
     if dtype.is_decimal():
         scaled = raw * 100
         return scaled.round(0).cast(pl.Int64), scaled.round(0) != scaled
     if dtype.is_integer():
-        return raw.cast(pl.Int64) * 100, pl.lit(value=False)
+        return raw.cast(pl.Int64) * 100, None
     return _failed(raw)
 
 
@@ -206,7 +211,7 @@ def integer(raw: pl.Expr, dtype: pl.DataType) -> Parsed:
         )
         return number, value.is_not_null() & number.is_null()
     if dtype.is_integer():
-        return raw.cast(pl.Int64), pl.lit(value=False)
+        return raw.cast(pl.Int64), None
     if dtype.is_float():
         whole = raw.round(0) == raw
         return pl.when(whole).then(raw.cast(pl.Int64, strict=False)), raw.is_not_null() & ~whole
@@ -215,7 +220,7 @@ def integer(raw: pl.Expr, dtype: pl.DataType) -> Parsed:
 
 def boolean(raw: pl.Expr, dtype: pl.DataType) -> Parsed:
     if dtype == pl.Boolean:
-        return raw, pl.lit(value=False)
+        return raw, None
     value = raw.str.to_lowercase()
     result = (
         pl.when(value.is_in(_TRUE))
