@@ -25,6 +25,7 @@ import polars as pl
 from segcli.errors import InputError, UsageError
 from segcli.inputs import assemble
 from segcli.inputs.columns import Layout, resolve_columns
+from segcli.inputs.csvfile import check_structure
 from segcli.inputs.parse import first_bad_cell, parse_file
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.shopify import is_shopify, shopify_layout
@@ -100,31 +101,44 @@ def open_tables(
 
 
 def collect(lazy: pl.LazyFrame, tables: Tables) -> pl.DataFrame:
-    """Run a query over the tables (streaming engine); bad input becomes one InputError."""
+    """Run a query over the tables (streaming engine); bad input becomes one InputError that
+    names the file, row and column (found by a second, careful read only on failure)."""
     try:
         return lazy.collect(engine="streaming")
     except BadCellsError as error:
-        raise (tables.recheck(str(error)) if tables.recheck else error) from None
-    except pl.exceptions.PolarsError as error:
-        raise InputError(f"cannot read the input data: {_first_line(error)}") from error
+        found = tables.recheck(str(error)) if tables.recheck else None
+        raise (found or error) from None
+    except pl.exceptions.PolarsError as error:  # e.g. a row with too many fields
+        found = tables.recheck(None) if tables.recheck else None
+        raise (found or InputError(f"cannot read the input data: {_first_line(error)}")) from None
 
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _rechecker(reads: Sequence[TableRead], settings: Settings) -> Callable[[str], InputError]:
-    """The precise pass over the one column a BadCellsError names: its error names the row."""
+def _rechecker(
+    reads: Sequence[TableRead], settings: Settings
+) -> Callable[[str | None], InputError | None]:
+    """The careful pass after a failed read: the one column a BadCellsError names, read again
+    with row numbers; or, for a structure error or a Polars error, every CSV file's rows."""
 
-    def recheck(message: str) -> InputError:
-        for read in reads:
-            for raw, layout in read.files:
-                for canon, column in layout.columns.items():
-                    if message.startswith(f"{raw.source.name}: column '{column}': "):
-                        found = first_bad_cell(raw, layout, settings, canon)
-                        if found:
-                            return InputError(found)
-        return InputError(message)
+    def recheck(message: str | None) -> InputError | None:
+        files = [(raw, layout) for read in reads for raw, layout in read.files]
+        for raw, layout in files:
+            for canon, column in layout.columns.items():
+                if message and message.startswith(f"{raw.source.name}: column '{column}': "):
+                    if raw.dialect is not None:  # a short row leaves its last cells empty
+                        check_structure(raw.source, raw.dialect)
+                    found = first_bad_cell(raw, layout, settings, canon)
+                    return InputError(found) if found else None
+        for raw, _layout in files:
+            if raw.dialect is not None:
+                try:
+                    check_structure(raw.source, raw.dialect)
+                except InputError as error:
+                    return error
+        return None
 
     return recheck
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from segcli.errors import InputError
-from segcli.inputs.csvfile import CsvDialect, check_structure, read_dialect
+from segcli.inputs.csvfile import CsvDialect, read_dialect
 from segcli.inputs.values import ROW
 
 if TYPE_CHECKING:
@@ -40,20 +40,21 @@ class RawFile:
 
 
 def scan_file(source: SourceFile, settings: Settings) -> RawFile:
-    """Lazily scan one file; CSV files are checked for ragged or truncated rows first."""
+    """Lazily scan one file (CSV rows are checked for their field count while they are read)."""
     if source.format == "parquet":
         return _scan_parquet(source)
     if source.format == "ndjson":
         return _scan_ndjson(source)
     dialect = read_dialect(source, settings.encoding, settings.delimiter)
-    if settings.check_structure:
-        check_structure(source, dialect)
     options = {
         "separator": dialect.delimiter,
         "has_header": True,
         "infer_schema": False,
         "quote_char": '"',
         "raise_if_empty": False,
+        # An empty field reads as "" (text() makes it null later), so a null is a field the
+        # row does not have: the structure guard (parse.py) finds short rows in the same pass.
+        "empty_string_is_null": False,
     }
     if dialect.encoding == "utf-8-sig":
         frame = pl.scan_csv(source.path, **options)  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ class Settings:
     currency: str | None = None  # currency of orders whose data names none, e.g. "GBP"
     delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
     tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
-    check_structure: bool = True  # check every CSV row's field count before reading (cheap)
+    check_structure: bool = True  # check every CSV row's field count while reading (cheap)
 
     def mapping(self, table: str) -> TableMapping | None:
         return dict(self.tables).get(table)
@@ -77,8 +77,10 @@ class Tables:
     has_registration_date: bool = True  # False when the customers data carries no registration date
     layout: str = "canonical"  # e.g. "canonical", "shopify", "mapping"
     settings: Settings = field(default_factory=Settings)
-    # A fast guard's BadCellsError message -> the error naming the row (see inputs.values).
-    recheck: Callable[[str], InputError] | None = field(default=None, compare=False, repr=False)
+    # After a failed read: the error naming the row (see inputs.read.collect), if one is found.
+    recheck: Callable[[str | None], InputError | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 ORDER_COLUMNS: dict[str, str] = {

@@ -50,6 +50,9 @@ _WHAT: dict[Kind, str] = {
 }
 
 
+STRUCTURE = "a row has fewer fields than the header; fix or remove that row and re-run"
+
+
 class BadCellsError(InputError):
     """A fast guard met a bad cell: the message names the file and column, not yet the row.
 
