@@ -33,8 +33,6 @@ from segcli.inputs.columns import (
 from segcli.inputs.timestamps import timestamp
 from segcli.inputs.values import (
     ROW,
-    STRUCTURE,
-    BadCellsError,
     CellSource,
     Fallback,
     Kind,
@@ -89,7 +87,8 @@ def _plan_file(
     _check_status_columns(raw, layout)
     used = list(dict.fromkeys([*layout.columns.values(), *(r.column for r in layout.status_from)]))
     if raw.dialect is not None and used:
-        frame = frame.filter(_csv_rows(raw, used, check=settings.check_structure))
+        # a blank line reads as a row of nulls
+        frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
     required = REQUIRED_VALUES.get(layout.table, frozenset()) | layout.also_required
     samples = _timestamp_samples(raw, layout)
     plans = {
@@ -99,28 +98,6 @@ def _plan_file(
         for canon, column in layout.columns.items()
     }
     return frame, plans
-
-
-def _csv_rows(raw: RawFile, used: list[str], *, check: bool) -> pl.Expr:
-    """The rows to read: not blank (a blank line, or one of empty fields only, is skipped).
-
-    With `check`, a row with fewer fields than the header (its last column null, see scan.py)
-    raises BadCellsError; the reader then names the row (csvfile.check_structure). A row with
-    more fields is an error Polars raises itself, diagnosed the same way."""
-    filled = pl.any_horizontal((pl.col(c).str.len_bytes() > 0).fill_null(value=False) for c in used)
-    if not check:
-        return filled
-    name = raw.source.name
-
-    def whole(batch: pl.Series) -> pl.Series:
-        keep = batch.struct.field("filled")
-        if (keep & batch.struct.field("short")).any():
-            raise BadCellsError(f"{name}: {STRUCTURE}")
-        return keep
-
-    last = pl.col(raw.columns[-1]).is_null()
-    rows = pl.struct(filled.alias("filled"), last.alias("short"))
-    return rows.map_batches(whole, return_dtype=pl.Boolean(), is_elementwise=True)
 
 
 def first_bad_cell(raw: RawFile, layout: Layout, settings: Settings, canon: str) -> str | None:

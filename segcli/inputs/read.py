@@ -15,8 +15,10 @@ Validation design (cheap, and never silent):
 
 from __future__ import annotations
 
+import threading
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -80,7 +82,14 @@ def open_tables(
     customer_frame = assemble.finish_customers(customer_read.rows) if customer_read else None
     order_rows, line_rows, customer_frame = _split_orders(order_read, line_read, customer_frame)
     products_rows = product_read.rows if product_read else None
-    reads = [r for r in (order_read, line_read, customer_read, review_read, product_read) if r]
+    roles = {
+        "orders": order_read,
+        "lines": line_read,
+        "customers": customer_read,
+        "reviews": review_read,
+        "products": product_read,
+    }
+    reads = [read for read in roles.values() if read]
     return Tables(
         orders=assemble.finish_orders(
             order_rows, _id_lookup(order_read, customer_frame), settings.currency
@@ -96,51 +105,79 @@ def open_tables(
         has_registration_date=bool(customer_read and customer_read.has_column("registered_at")),
         layout=order_read.layout,
         settings=settings,
-        recheck=_rechecker(reads, settings),
+        checks=InputChecks({role: read for role, read in roles.items() if read}, settings),
     )
 
 
-def collect(lazy: pl.LazyFrame, tables: Tables) -> pl.DataFrame:
-    """Run a query over the tables (streaming engine); bad input becomes one InputError that
-    names the file, row and column (found by a second, careful read only on failure)."""
-    try:
-        return lazy.collect(engine="streaming")
-    except BadCellsError as error:
-        found = tables.recheck(str(error)) if tables.recheck else None
-        raise (found or error) from None
-    except pl.exceptions.PolarsError as error:  # e.g. a row with too many fields
-        found = tables.recheck(None) if tables.recheck else None
-        raise (found or InputError(f"cannot read the input data: {_first_line(error)}")) from None
+ROLES = ("orders", "lines", "customers", "reviews", "products")
+
+
+def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) -> pl.DataFrame:
+    """Run a query over the tables (streaming engine); bad input becomes one InputError naming
+    the file, row and column.
+
+    `roles` are the input files the query reads ("orders", "lines", ...): their CSV rows'
+    field counts are checked (once per file) in a thread beside the query, since Polars fills
+    a short row with nulls; a ragged row's error wins over what it caused. Only after a failure
+    is the file read again, carefully, to name the row (InputChecks.recheck)."""
+    checks = tables.checks
+    pending = checks.take_structure(roles) if checks else []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
+        structure = pool.submit(_check_structure, pending)
+        try:
+            result = lazy.collect(engine="streaming")
+        except (BadCellsError, pl.exceptions.PolarsError) as error:
+            structure.result()
+            raise _explain(error, checks) from None
+        structure.result()
+    return result
+
+
+def _check_structure(files: Sequence[RawFile]) -> None:
+    for raw in files:
+        if raw.dialect is not None:
+            check_structure(raw.source, raw.dialect)
+
+
+def _explain(error: Exception, checks: InputChecks | None) -> InputError:
+    if isinstance(error, BadCellsError):
+        return (checks.recheck(str(error)) if checks else None) or error
+    return InputError(f"cannot read the input data: {_first_line(error)}")
 
 
 def _first_line(error: Exception) -> str:
     return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
-def _rechecker(
-    reads: Sequence[TableRead], settings: Settings
-) -> Callable[[str | None], InputError | None]:
-    """The careful pass after a failed read: the one column a BadCellsError names, read again
-    with row numbers; or, for a structure error or a Polars error, every CSV file's rows."""
+class InputChecks:
+    """The careful reads behind `collect`: CSV structure (each file once) and, after a fast
+    guard failed, the one column it names read again with row numbers."""
 
-    def recheck(message: str | None) -> InputError | None:
-        files = [(raw, layout) for read in reads for raw, layout in read.files]
-        for raw, layout in files:
-            for canon, column in layout.columns.items():
-                if message and message.startswith(f"{raw.source.name}: column '{column}': "):
-                    if raw.dialect is not None:  # a short row leaves its last cells empty
-                        check_structure(raw.source, raw.dialect)
-                    found = first_bad_cell(raw, layout, settings, canon)
-                    return InputError(found) if found else None
-        for raw, _layout in files:
-            if raw.dialect is not None:
-                try:
-                    check_structure(raw.source, raw.dialect)
-                except InputError as error:
-                    return error
+    def __init__(self, reads: dict[str, TableRead], settings: Settings) -> None:
+        self._reads = reads
+        self._settings = settings
+        self._lock = threading.Lock()
+        self._unchecked = {
+            role: [raw for raw, _layout in read.files if raw.dialect is not None]
+            for role, read in reads.items()
+        }
+
+    def take_structure(self, roles: Collection[str]) -> list[RawFile]:
+        """The CSV files of `roles` still to be checked (then counted as checked)."""
+        if not self._settings.check_structure:
+            return []
+        with self._lock:
+            return [raw for role in roles for raw in self._unchecked.pop(role, [])]
+
+    def recheck(self, message: str) -> InputError | None:
+        """The error naming the first bad cell of the column a BadCellsError names."""
+        for read in self._reads.values():
+            for raw, layout in read.files:
+                for canon, column in layout.columns.items():
+                    if message.startswith(f"{raw.source.name}: column '{column}': "):
+                        found = first_bad_cell(raw, layout, self._settings, canon)
+                        return InputError(found) if found else None
         return None
-
-    return recheck
 
 
 def _split_orders(

@@ -40,7 +40,8 @@ class RawFile:
 
 
 def scan_file(source: SourceFile, settings: Settings) -> RawFile:
-    """Lazily scan one file (CSV rows are checked for their field count while they are read)."""
+    """Lazily scan one file. CSV rows' field counts are checked when a query reads the file
+    (Polars fills a short row with nulls): see segcli.inputs.read.collect."""
     if source.format == "parquet":
         return _scan_parquet(source)
     if source.format == "ndjson":
@@ -52,9 +53,6 @@ def scan_file(source: SourceFile, settings: Settings) -> RawFile:
         "infer_schema": False,
         "quote_char": '"',
         "raise_if_empty": False,
-        # An empty field reads as "" (text() makes it null later), so a null is a field the
-        # row does not have: the structure guard (parse.py) finds short rows in the same pass.
-        "empty_string_is_null": False,
     }
     if dialect.encoding == "utf-8-sig":
         frame = pl.scan_csv(source.path, **options)  # type: ignore[arg-type]

@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from pathlib import Path
 
     import polars as pl
 
-    from segcli.errors import InputError
+    from segcli.inputs.read import InputChecks
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +58,7 @@ class Settings:
     currency: str | None = None  # currency of orders whose data names none, e.g. "GBP"
     delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
     tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
-    check_structure: bool = True  # check every CSV row's field count while reading (cheap)
+    check_structure: bool = True  # check every CSV row's field count (beside the query)
 
     def mapping(self, table: str) -> TableMapping | None:
         return dict(self.tables).get(table)
@@ -77,10 +76,8 @@ class Tables:
     has_registration_date: bool = True  # False when the customers data carries no registration date
     layout: str = "canonical"  # e.g. "canonical", "shopify", "mapping"
     settings: Settings = field(default_factory=Settings)
-    # After a failed read: the error naming the row (see inputs.read.collect), if one is found.
-    recheck: Callable[[str | None], InputError | None] | None = field(
-        default=None, compare=False, repr=False
-    )
+    # CSV structure checks and the careful re-read after a failure (see inputs.read.collect)
+    checks: InputChecks | None = field(default=None, compare=False, repr=False)
 
 
 ORDER_COLUMNS: dict[str, str] = {

@@ -50,9 +50,6 @@ _WHAT: dict[Kind, str] = {
 }
 
 
-STRUCTURE = "a row has fewer fields than the header; fix or remove that row and re-run"
-
-
 class BadCellsError(InputError):
     """A fast guard met a bad cell: the message names the file and column, not yet the row.
 
