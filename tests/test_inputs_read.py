@@ -224,6 +224,26 @@ def test_mixed_timestamp_formats_and_offsets(tmp_path: Path) -> None:
     ]
 
 
+def test_forms_missing_from_the_first_rows_are_still_read(tmp_path: Path) -> None:
+    """The first 500 rows pick the fast exact formats; later cells in other forms still parse."""
+    early = "".join(f"{i},a@x.com,2024-01-11T04:32:30Z,1\n" for i in range(600))
+    late = [
+        "2024-01-11T04:32:30.250+02:00",
+        "2024-01-11 04:32:30 -0500",
+        "2024-01-11",
+        "2024-01-11T04:32:30",
+    ]
+    body = early + "".join(f"L{i},a@x.com,{c},1\n" for i, c in enumerate(late))
+    rows = orders_of(write(tmp_path / "o.csv", HEADER + body))
+    assert [r["ordered_at"] for r in rows[600:]] == [
+        datetime(2024, 1, 11, 2, 32, 30, 250000, tzinfo=UTC),
+        datetime(2024, 1, 11, 9, 32, 30, tzinfo=UTC),
+        datetime(2024, 1, 11, tzinfo=UTC),  # no offset: the project time zone (UTC here)
+        datetime(2024, 1, 11, 4, 32, 30, tzinfo=UTC),
+    ]
+    assert rows[0]["ordered_at"] == datetime(2024, 1, 11, 4, 32, 30, tzinfo=UTC)
+
+
 def test_date_format_setting(tmp_path: Path) -> None:
     path = write(tmp_path / "o.csv", HEADER + "1,a@x.com,12/1/2010 8:26,1\n")
     rows = orders_of(path, settings=Settings(date_format="%m/%d/%Y %H:%M"))

@@ -177,7 +177,9 @@ def money(raw: pl.Expr, dtype: pl.DataType, fmt: MoneyFormat) -> Parsed:
 
 
 def _money_text(value: pl.Expr, fmt: MoneyFormat) -> Parsed:
-    """Exact cents from text with cheap string ops: validate, drop the decimal point, scale."""
+    """Exact cents from text: a strict pattern decides what is money (at most two decimals
+    besides trailing zeros, at most 15 integer digits); Polars' Decimal cast then reads it
+    exactly (the pattern has ruled out what the cast would round or misread, like `1e3`)."""
     if fmt.currency_sign:
         value = value.str.replace_all(fmt.currency_sign, "", literal=True).str.strip_chars()
     sep = re.escape(fmt.decimal_separator)
@@ -186,19 +188,13 @@ def _money_text(value: pl.Expr, fmt: MoneyFormat) -> Parsed:
         group = rf"(?:{re.escape(fmt.thousands_separator)}\d{{3}})"
         whole = rf"(?:{whole}|\d{{1,3}}{group}{{1,4}})"
     valid = value.str.contains(rf"^[+-]?{whole}(?:{sep}\d{{1,2}}0*)?$")
-    digits = value.str.strip_prefix("+")
+    number = value
     if fmt.thousands_separator:
-        digits = digits.str.replace_all(fmt.thousands_separator, "", literal=True)
-    point = digits.str.find(fmt.decimal_separator, literal=True)
-    decimals = (digits.str.len_bytes().cast(pl.Int64) - point - 1).fill_null(0)
-    number = digits.str.replace(fmt.decimal_separator, "", literal=True)
-    number = number.cast(pl.Int64, strict=False)
-    cents = (
-        pl.when(decimals <= 2)
-        .then(number * pl.lit(10, pl.Int64).pow((2 - decimals).clip(lower_bound=0)))
-        .otherwise(number // pl.lit(10, pl.Int64).pow((decimals - 2).clip(lower_bound=0)))
-    )
-    result = pl.when(valid).then(cents)
+        number = number.str.replace_all(fmt.thousands_separator, "", literal=True)
+    if fmt.decimal_separator != ".":
+        number = number.str.replace(fmt.decimal_separator, ".", literal=True)
+    amount = number.cast(pl.Decimal(MAX_INT_DIGITS + 3, 2), strict=False)
+    result = pl.when(valid).then((amount * 100).cast(pl.Int64))
     return result, value.is_not_null() & result.is_null()
 
 
