@@ -85,19 +85,22 @@ def members_table(
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
-    """One collected per-customer table with export columns and a flag per segment."""
-    from segcli.backends.polars import EXPORT_COLUMNS, build_customer_table, segment_column  # noqa: PLC0415
+    """One collected table: export columns and a flag per segment, for every customer who is a
+    member of at least one of the segments (the others are never materialised)."""
+    from segcli.backends.polars import build_members_table  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
-    lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    flags = [segment_column(d) for d in segments]
-    return _collect(lazy.select(*EXPORT_COLUMNS, *flags), tables)
+    lazy = build_members_table(plan, tables, tables.settings.exclude_statuses)
+    return _collect(lazy, tables, plan)
 
 
-def _collect(lazy: pl.LazyFrame, tables: Tables) -> pl.DataFrame:
+def _collect(lazy: pl.LazyFrame, tables: Tables, plan: FeaturePlan) -> pl.DataFrame:
     from segcli.inputs.read import collect  # noqa: PLC0415
 
-    return collect(lazy, tables)
+    roles = ["orders", "customers"]
+    roles += ["lines", "products"] if plan.needs_lines else []
+    roles += ["reviews"] if plan.needs_reviews else []
+    return collect(lazy, tables, roles)
 
 
 def build_members(

@@ -106,6 +106,18 @@ def build_customer_table(
     return table.with_columns(flags)
 
 
+def build_members_table(
+    plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]
+) -> pl.LazyFrame:
+    """Export columns and one flag per segment of the plan, only for the customers who are in
+    at least one of the segments."""
+    flags = [segment_column(d) for d in plan.segments]
+    table = build_customer_table(plan, tables, exclude)
+    return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
+        *EXPORT_COLUMNS, *flags
+    )
+
+
 def seen_orders(orders: pl.LazyFrame, as_of: datetime, exclude: tuple[str, ...]) -> pl.LazyFrame:
     """Orders that count: up to the as-of, belonging to someone, status not excluded."""
     keep = (pl.col("ordered_at") <= as_of) & pl.col(KEY).is_not_null()
@@ -123,12 +135,19 @@ def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
         NET.sum().alias(LIFETIME_SPEND),
         pl.col("ordered_at").min().alias(FIRST_ORDER_AT),
         pl.col("ordered_at").max().alias(LAST_ORDER_AT),
-        pl.col("email").sort_by("ordered_at", "order_id").drop_nulls().first().alias(ORDER_EMAIL),
+        _first_order_email().alias(ORDER_EMAIL),
     ]
     for feature in plan.features(OrderAgg):
         assert isinstance(feature, OrderAgg)
         aggs.append(_order_agg(feature).alias(plan.name(feature)))
     return orders.group_by(KEY).agg(aggs)
+
+
+def _first_order_email() -> pl.Expr:
+    """The email of the earliest order that has one (ties: smallest order_id). A min_by over a
+    struct key, null where the email is null (null keys are skipped): no per-group sort."""
+    email = pl.col("email")
+    return email.min_by(pl.when(email.is_not_null()).then(pl.struct("ordered_at", "order_id")))
 
 
 def _order_agg(feature: OrderAgg) -> pl.Expr:
@@ -161,12 +180,18 @@ def order_where(where: tuple[FieldTest, ...]) -> pl.Expr:
     return test
 
 
+def _order_column(field: str) -> str:
+    """The orders column an order field (of a `where`) reads."""
+    return "total_cents" if field == "order_total" else field  # discount_code, status, currency
+
+
 def _order_field_test(item: FieldTest) -> pl.Expr:
+    column = pl.col(_order_column(item.field))
     if item.field == "order_total":
-        return integer_compare(pl.col("total_cents"), item.comparison, CENTS)
+        return integer_compare(column, item.comparison, CENTS)
     if item.field == "discount_code":
-        return multi_text_compare(pl.col("discount_code"), " + ", item.comparison)
-    return text_compare(pl.col(item.field), item.comparison)  # status, currency
+        return multi_text_compare(column, " + ", item.comparison)
+    return text_compare(column, item.comparison)  # status, currency
 
 
 def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
@@ -181,32 +206,40 @@ def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
 
 
 def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
-    """Lines joined to their (seen) orders, then one group-by per customer."""
-    order_columns = [
-        "order_id",
-        KEY,
-        "ordered_at",
-        "total_cents",
-        "discount_code",
-        "status",
-        "currency",
-    ]
-    joined = lines.join(orders.select(order_columns), on="order_id", how="inner")
+    """Lines joined to their (seen) orders, then one group-by per customer.
+
+    Each distinct item test is computed once, on the lines, before the join; when every feature
+    has an item test (or an order test), only lines (orders) passing at least one are joined: the
+    others count towards no feature. Only the columns the features read are carried."""
+    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+    items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+    line_columns = ["order_id"] + (
+        ["quantity"] if any(f.measure == "quantity" for f in features) else []
+    )
+    tested = lines.select(*line_columns, *(item_test(i).alias(n) for i, n in items.items()))
+    if all(f.item for f in features):
+        tested = tested.filter(pl.any_horizontal(list(items.values())))
+    where_columns = dict.fromkeys(_order_column(w.field) for f in features for w in f.where)
+    seen = orders.select("order_id", KEY, "ordered_at", *where_columns)
+    tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
+    if all(_bounded(f) for f in features):
+        seen = seen.filter(pl.any_horizontal(list(tests.values())))
+    joined = tested.join(seen, on="order_id", how="inner")
     aggs = []
-    for feature in plan.features(LineAgg):
-        assert isinstance(feature, LineAgg)
-        keep = (
-            window_test("ordered_at", feature.window)
-            & order_where(feature.where)
-            & item_test(feature.item)
-        )
+    for feature in features:
+        keep = tests[feature] & pl.col(items[feature.item])
         value = (
             keep.sum()
             if feature.measure == "lines"
-            else (pl.when(keep).then(pl.col("quantity")).otherwise(0).sum())
+            else pl.when(keep).then(pl.col("quantity")).otherwise(0).sum()
         )
         aggs.append(value.cast(pl.Int64).alias(plan.name(feature)))
     return joined.group_by(KEY).agg(aggs)
+
+
+def _bounded(feature: LineAgg) -> bool:
+    """Whether the feature reads only some orders: a window with a bound, or an order test."""
+    return bool(feature.where) or feature.window.start is not None or feature.window.end is not None
 
 
 def _aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
