@@ -6,9 +6,8 @@ once (the guards only look at finished columns), and projection pushdown drops t
 columns a query does not use. A column that cannot hold a bad cell (a typed Parquet column) is
 its value, unguarded, so filters on it still reach the scan.
 
-Two modes (see segcli.inputs.values): the fast one every query runs (guards name the file and
-column), and the precise one (`precise=True`, over the frame with a row index), run only to
-find the row of a bad cell the fast one met.
+The guards name only the file and column (see segcli.inputs.values); `first_bad_cell` reads
+that one column again with row numbers, only after a guard failed, to name the row.
 """
 
 from __future__ import annotations

@@ -1,14 +1,12 @@
 """Parsing cells with explicit formats: text, money (exact integer cents), timestamps, integers.
 
 Every parser returns `(value, bad)`: `bad` is true where a cell holds something the parser could
-not read, or None when no cell can be bad (e.g. a Parquet integer column). Two guards turn that
-pair into one column that raises when a bad cell is *computed*, so validation happens in the same
-pass that reads the data, only for the columns and rows a query uses, and never turns a value
-into a silent null:
-
-`checked` looks at `value` and `bad` only and raises BadCellsError naming the file and column;
-only then does the reader read that one column again with row numbers
-(segcli.inputs.parse.first_bad_cell) to name the row, line and value of the first bad cell.
+not read, or None when no cell can be bad (e.g. a Parquet integer column). `checked` turns that
+pair into one column that raises BadCellsError (naming the file and column) when a bad cell is
+*computed*, so validation happens in the same pass that reads the data, only for the columns and
+rows a query uses, and never turns a value into a silent null. Only then does the reader read
+that one column again with row numbers (segcli.inputs.parse.first_bad_cell) to name the row,
+line and value of the first bad cell.
 """
 
 from __future__ import annotations
@@ -98,10 +96,11 @@ def checked(
     pushing filters down into the scan (Parquet row groups are skipped)."""
     if bad is None and not required:
         return value
-    message = where.prefix + (
-        f"a value is empty; {_HINTS['required']}"
+    empty = where.prefix + f"a value is empty; {_HINTS['required']}"
+    unreadable = (
+        empty
         if kind == "required"
-        else f"a value cannot be read as {_WHAT[kind]}; {_HINTS[kind]}"
+        else where.prefix + (f"a value cannot be read as {_WHAT[kind]}; {_HINTS[kind]}")
     )
 
     def check(batch: pl.Series) -> pl.Series:
@@ -110,14 +109,14 @@ def checked(
             flags = batch.struct.field("bad").fill_null(value=False)
             if flags.any():
                 if fallback is None:
-                    raise BadCellsError(message)
+                    raise BadCellsError(unreadable)
                 index = flags.arg_true()
                 fixed = fallback(batch.struct.field("raw").gather(index))
                 if fixed.null_count():
-                    raise BadCellsError(message)
+                    raise BadCellsError(unreadable)
                 values = values.scatter(index, fixed.cast(values.dtype))
         if required and values.null_count():
-            raise BadCellsError(where.prefix + f"a value is empty; {_HINTS['required']}")
+            raise BadCellsError(empty)
         return values
 
     fields = [value.alias("value")]
