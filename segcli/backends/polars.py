@@ -21,7 +21,9 @@ from segcli.backends.polars_compare import (
     ratio_compare,
     text_compare,
 )
-from segcli.inputs.tables import Tables
+from segcli.backends.polars_groups import Aggregate, Combine, aggregate_by_customer, earliest
+from segcli.inputs.assemble import KeyRule
+from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
 from segcli.periods import Window, resolve_period
 from segcli.plan import (
     FIRST_ORDER_AT,
@@ -90,12 +92,14 @@ def build_customer_table(
     plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]
 ) -> pl.LazyFrame:
     """customer_key, attributes, lifetime spend, recency, features, and one flag per segment."""
+    keys = tables.order_keys or KeyRule(tables.settings)
     orders = seen_orders(tables.orders, plan.as_of, exclude)
-    table = _join_customers(_aggregate_orders(orders, plan), tables.customers)
+    table = _join_customers(_aggregate_orders(orders, plan, keys), tables.customers)
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
-        table = table.join(_aggregate_lines(tables.lines, orders, plan), on=KEY, how="left")
+        lines = _aggregate_lines(tables.lines, orders, plan, keys)
+        table = table.join(lines, on=KEY, how="left")
     if plan.needs_reviews:
         if tables.reviews is None:
             raise ValueError("needs reviews")
@@ -119,8 +123,9 @@ def build_members_table(
 
 
 def seen_orders(orders: pl.LazyFrame, as_of: datetime, exclude: tuple[str, ...]) -> pl.LazyFrame:
-    """Orders that count: up to the as-of, belonging to someone, status not excluded."""
-    keep = (pl.col("ordered_at") <= as_of) & pl.col(KEY).is_not_null()
+    """Orders that count: up to the as-of, status not excluded. (Orders that belong to nobody
+    are dropped when they are grouped by customer: see polars_groups.)"""
+    keep = pl.col("ordered_at") <= as_of
     if exclude:
         keep = keep & ~pl.col("status").fill_null("").is_in(list(exclude))
     return orders.filter(keep)
@@ -130,24 +135,23 @@ def _zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
     return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
 
 
-def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
-    aggs = [
-        NET.sum().alias(LIFETIME_SPEND),
-        pl.col("ordered_at").min().alias(FIRST_ORDER_AT),
-        pl.col("ordered_at").max().alias(LAST_ORDER_AT),
-        _first_order_email().alias(ORDER_EMAIL),
-    ]
+def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan, keys: KeyRule) -> pl.LazyFrame:
+    email = pl.col(ORDER_EMAIL_RAW)
+    aggregates = [
+        Aggregate(LIFETIME_SPEND, NET.sum(), "sum"),
+        Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"),
+        Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"),
+        Aggregate(ORDER_EMAIL, earliest(email, pl.col("ordered_at"), email.is_not_null()),
+                  "earliest"),
+    ]  # fmt: skip
     for feature in plan.features(OrderAgg):
         assert isinstance(feature, OrderAgg)
-        aggs.append(_order_agg(feature).alias(plan.name(feature)))
-    return orders.group_by(KEY).agg(aggs)
-
-
-def _first_order_email() -> pl.Expr:
-    """The email of the earliest order that has one (ties: smallest order_id). A min_by over a
-    struct key, null where the email is null (null keys are skipped): no per-group sort."""
-    email = pl.col("email")
-    return email.min_by(pl.when(email.is_not_null()).then(pl.struct("ordered_at", "order_id")))
+        combine: Combine = "max" if feature.measure == "max_total" else "sum"
+        aggregates.append(Aggregate(plan.name(feature), _order_agg(feature), combine))
+    per_customer = aggregate_by_customer(orders, aggregates, keys)
+    # The earliest order email as the customers table holds emails: trimmed, lower-cased.
+    first_email = keys.text(pl.col(ORDER_EMAIL).struct.field("value"), "email")
+    return per_customer.with_columns(first_email.alias(ORDER_EMAIL))
 
 
 def _order_agg(feature: OrderAgg) -> pl.Expr:
@@ -205,7 +209,9 @@ def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
     return test
 
 
-def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+def _aggregate_lines(
+    lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan, keys: KeyRule
+) -> pl.LazyFrame:
     """Lines joined to their (seen) orders, then one group-by per customer.
 
     Each distinct item test is computed once, on the lines, before the join; when every feature
@@ -220,12 +226,12 @@ def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePla
     if all(f.item for f in features):
         tested = tested.filter(pl.any_horizontal(list(items.values())))
     where_columns = dict.fromkeys(_order_column(w.field) for f in features for w in f.where)
-    seen = orders.select("order_id", KEY, "ordered_at", *where_columns)
+    seen = orders.select("order_id", RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns)
     tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
     if all(_bounded(f) for f in features):
         seen = seen.filter(pl.any_horizontal(list(tests.values())))
     joined = tested.join(seen, on="order_id", how="inner")
-    aggs = []
+    aggregates = []
     for feature in features:
         keep = tests[feature] & pl.col(items[feature.item])
         value = (
@@ -233,8 +239,8 @@ def _aggregate_lines(lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePla
             if feature.measure == "lines"
             else pl.when(keep).then(pl.col("quantity")).otherwise(0).sum()
         )
-        aggs.append(value.cast(pl.Int64).alias(plan.name(feature)))
-    return joined.group_by(KEY).agg(aggs)
+        aggregates.append(Aggregate(plan.name(feature), value.cast(pl.Int64), "sum"))
+    return aggregate_by_customer(joined, aggregates, keys)
 
 
 def _bounded(feature: LineAgg) -> bool:

@@ -23,6 +23,7 @@ from segcli.inputs import values
 from segcli.inputs.columns import (
     PARSED_NAME,
     PERSONAL,
+    RAW_IDENTITY,
     REQUIRED_VALUES,
     SPECS,
     Layout,
@@ -74,9 +75,24 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
     if layout.status_from and "status" in SPECS[layout.table]:
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
         outputs.append(_derived_status(layout, settings).alias("status"))
+    if layout.table == "orders":
+        outputs.extend(_raw_identity(layout))
     texts = [plan.text for plan in plans.values() if plan.text is not None]
     parsed = [expr for plan in plans.values() for expr in plan.parsed]
     return frame.with_columns(texts).with_columns(parsed).select(outputs)
+
+
+def _raw_identity(layout: Layout) -> list[pl.Expr]:
+    """The identity cells as written (RAW_IDENTITY): the backend groups orders by them and
+    normalizes once per group (segcli.inputs.assemble.KeyRule), not once per row."""
+    return [
+        (
+            pl.col(layout.columns[canon]).cast(pl.String)
+            if canon in layout.columns
+            else pl.lit(None, pl.String)
+        ).alias(raw)
+        for raw, canon in RAW_IDENTITY.items()
+    ]
 
 
 def _plan_file(
@@ -166,7 +182,8 @@ def plan_column(
     text_name, value_name, bad_name = f"__t.{canon}", f"__v.{canon}", f"__b.{canon}"
     text: pl.Expr | None = None
     if dtype == pl.String or kind not in TYPED:
-        text = _text(pl.col(column), kind, settings, excel=layout.excel_text).alias(text_name)
+        text = normalize_text(pl.col(column), kind, settings, excel=layout.excel_text)
+        text = text.alias(text_name)
     if kind not in TYPED:
         output = pl.col(text_name)
         if required:
@@ -193,7 +210,9 @@ def plan_column(
     )
 
 
-def _text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:
+def normalize_text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:
+    """A text cell as every table holds it: trimmed, empty/null markers null, emails and
+    statuses lower-cased, currencies upper-cased, Excel's apostrophe off ids."""
     result = values.text(src, settings.null_values)
     if kind == "id" and excel:  # Excel's text marker: '04616
         result = values.text(result.str.strip_prefix("'"))

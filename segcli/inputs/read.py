@@ -91,10 +91,13 @@ def open_tables(
         "products": product_read,
     }
     reads = [read for read in roles.values() if read]
+    lookup = _id_lookup(order_read, customer_frame)
+    # Orders grouped from line items hold normalized identity cells already.
+    excel = order_read.table == "orders" and order_read.files[0][1].excel_text
+    keys = assemble.KeyRule(settings, excel=excel, customers=lookup)
     return Tables(
-        orders=assemble.finish_orders(
-            order_rows, _id_lookup(order_read, customer_frame), settings.currency
-        ),
+        orders=assemble.finish_orders(order_rows, lookup, keys),
+        order_keys=keys,
         lines=assemble.finish_lines(line_rows, products_rows) if line_rows is not None else None,
         customers=customer_frame,
         reviews=(

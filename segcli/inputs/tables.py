@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
     import polars as pl
 
+    from segcli.inputs.assemble import KeyRule
     from segcli.inputs.read import InputChecks
 
 
@@ -78,8 +79,15 @@ class Tables:
     settings: Settings = field(default_factory=Settings)
     # CSV structure checks and the careful re-read after a failure (see inputs.read.collect)
     checks: InputChecks | None = field(default=None, compare=False, repr=False)
+    # How the orders' raw identity pair becomes customer_key (None: the plain rule)
+    order_keys: KeyRule | None = field(default=None, compare=False, repr=False)
 
 
+# Internal order columns (see segcli.inputs.assemble.finish_orders and KeyRule): the identity
+# as written (customer id, else email), whether it is the email, and the email as written.
+RAW_KEY = "__segcli_raw_key"
+FROM_EMAIL = "__segcli_key_from_email"
+ORDER_EMAIL_RAW = "__segcli_email_raw"
 ORDER_COLUMNS: dict[str, str] = {
     "order_id": "str",
     "customer_key": "str",
