@@ -141,17 +141,16 @@ def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan, keys: KeyRule) ->
         Aggregate(LIFETIME_SPEND, NET.sum(), "sum"),
         Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"),
         Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"),
-        Aggregate(ORDER_EMAIL, earliest(email, pl.col("ordered_at"), email.is_not_null()),
-                  "earliest"),
-    ]  # fmt: skip
+        *earliest(ORDER_EMAIL, email, pl.col("ordered_at")),
+    ]
     for feature in plan.features(OrderAgg):
         assert isinstance(feature, OrderAgg)
         combine: Combine = "max" if feature.measure == "max_total" else "sum"
         aggregates.append(Aggregate(plan.name(feature), _order_agg(feature), combine))
     per_customer = aggregate_by_customer(orders, aggregates, keys)
     # The earliest order email as the customers table holds emails: trimmed, lower-cased.
-    first_email = keys.text(pl.col(ORDER_EMAIL).struct.field("value"), "email")
-    return per_customer.with_columns(first_email.alias(ORDER_EMAIL))
+    first_email = keys.text(pl.col(ORDER_EMAIL), "email")
+    return per_customer.with_columns(first_email.alias(ORDER_EMAIL)).drop(f"{ORDER_EMAIL}_at")
 
 
 def _order_agg(feature: OrderAgg) -> pl.Expr:
@@ -271,11 +270,11 @@ def _join_customers(per_customer: pl.LazyFrame, customers: pl.LazyFrame | None) 
         attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in CUSTOMER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
     else:
-        known = (
-            customers.filter(pl.col(KEY).is_not_null())
-            .select(KEY, *CUSTOMER_ATTRIBUTES)
-            .unique(subset=KEY, keep="first", maintain_order=True)
-        )
+        # First row per key wins. (`unique(keep="first")` before a join lost its
+        # maintain_order to the optimizer and cost 7x more: 0.9 s for 1M customers.)
+        known = customers.filter(
+            pl.col(KEY).is_not_null() & pl.col(KEY).is_first_distinct()
+        ).select(KEY, *CUSTOMER_ATTRIBUTES)
         table = known.join(per_customer, on=KEY, how="full", coalesce=True)
     return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
 

@@ -26,7 +26,8 @@ Combine = Literal["sum", "min", "max", "earliest"]
 class Aggregate:
     """One per-customer column: `rows` aggregated per raw group, then `combine`d per customer.
 
-    "earliest" takes the smallest struct (e.g. {ordered_at, email}) over the groups."""
+    "earliest" keeps the value of the group with the smallest (`<name>_at`, value): pair it
+    with an aggregate named `<name>_at` combined by "min" (see `earliest`)."""
 
     name: str
     rows: pl.Expr
@@ -53,13 +54,18 @@ def _combine(aggregate: Aggregate) -> pl.Expr:
         case "max":
             return column.max().alias(aggregate.name)
         case "earliest":
-            return column.min_by(column).alias(aggregate.name)  # null structs are skipped
+            at = pl.col(f"{aggregate.name}_at")
+            return column.min_by(pl.when(at.is_not_null()).then(pl.struct(at, column)))
         case _:
             assert_never(aggregate.combine)
 
 
-def earliest(value: pl.Expr, when: pl.Expr, present: pl.Expr) -> pl.Expr:
-    """The {when, value} of the row with the smallest (when, value) where `present` (per raw
-    group; combine with "earliest")."""
-    pair = pl.when(present).then(pl.struct(when.alias("at"), value.alias("value")))
-    return pair.min_by(pair)
+def earliest(name: str, value: pl.Expr, when: pl.Expr) -> list[Aggregate]:
+    """`value` of the row with the smallest (when, value) among rows where value is not null
+    (ties on `when` go to the smallest value): the value and its `<name>_at`."""
+    present = value.is_not_null()
+    by = pl.when(present).then(pl.struct(when, value))  # null keys are skipped
+    return [
+        Aggregate(name, value.min_by(by), "earliest"),
+        Aggregate(f"{name}_at", pl.when(present).then(when).min(), "min"),
+    ]
