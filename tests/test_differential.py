@@ -286,13 +286,15 @@ def _orders(g: Gen, shop: Shop, people: list[Person], style: str) -> list[list[s
 
 
 def _line_row(g: Gen, order_id: str) -> list[str]:
+    """Item cells in varied case and spacing: the backend's pre-parse filter on the cells as
+    written (a case-insensitive regex) must keep every line the exact test keeps."""
     return [
         order_id,
-        g.pick(SKUS),
-        _opt(g, PRODUCTS),
-        _opt(g, BRANDS),
-        _opt(g, CATEGORIES),
-        _opt(g, COLLECTIONS),
+        _spelling(g, g.pick(SKUS)),
+        _spelling(g, _opt(g, PRODUCTS)),
+        _spelling(g, _opt(g, BRANDS)),
+        _spelling(g, _opt(g, CATEGORIES)),
+        _spelling(g, _opt(g, COLLECTIONS)),
         ",".join(g.some(LINE_TAGS, 3)),
         g.pick(["", "1", "2", "3", "5"]),
     ]

@@ -20,6 +20,7 @@ from segcli.backends.polars_compare import (
     multi_text_compare,
     ratio_compare,
     text_compare,
+    text_superset,
 )
 from segcli.backends.polars_groups import Aggregate, Combine, aggregate_by_customer, earliest
 from segcli.inputs.assemble import KeyRule
@@ -218,6 +219,9 @@ def _aggregate_lines(
     others count towards no feature. Only the columns the features read are carried."""
     features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
     items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+    narrow = _lines_superset(tuple(items), set(lines.collect_schema().names()))
+    if narrow is not None and all(f.item for f in features):
+        lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
     line_columns = ["order_id"] + (
         ["quantity"] if any(f.measure == "quantity" for f in features) else []
     )
@@ -240,6 +244,23 @@ def _aggregate_lines(
         )
         aggregates.append(Aggregate(plan.name(feature), value.cast(pl.Int64), "sum"))
     return aggregate_by_customer(joined, aggregates, keys)
+
+
+def _lines_superset(items: tuple[tuple[FieldTest, ...], ...], columns: set[str]) -> pl.Expr | None:
+    """A filter on the item cells as written that keeps every line passing any of `items`
+    (see text_superset), or None when some item has none."""
+    per_item = []
+    for item in items:
+        tests = [
+            text_superset(pl.col(raw), one.comparison)
+            for one in item
+            if (raw := f"__raw_{ITEM_FIELDS[one.field]}") in columns and one.field != "tag"
+        ]
+        found = [t for t in tests if t is not None]
+        if not found:
+            return None
+        per_item.append(pl.all_horizontal(found))
+    return pl.any_horizontal(per_item) if per_item else None
 
 
 def _bounded(feature: LineAgg) -> bool:

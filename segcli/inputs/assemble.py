@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from segcli.inputs.columns import CUSTOMER_ATTRIBUTES, PARSED_NAME, RAW_IDENTITY, SPECS
+from segcli.inputs.columns import (
+    CUSTOMER_ATTRIBUTES,
+    PARSED_NAME,
+    RAW_COLUMNS,
+    RAW_IDENTITY,
+    RAW_ITEM,
+    SPECS,
+)
 from segcli.inputs.parse import normalize_text
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
@@ -47,7 +54,7 @@ def complete(frame: pl.LazyFrame, table: str) -> pl.LazyFrame:
             pl.col(name) if name in present else pl.lit(None, dtype).alias(name)
             for name, dtype in parsed_schema(table).items()
         ),
-        *(pl.col(raw) for raw in RAW_IDENTITY if raw in present),
+        *(pl.col(raw) for raw in RAW_COLUMNS if raw in present),
     )
 
 
@@ -197,8 +204,13 @@ class KeyRule:
 
 
 def finish_lines(lines: pl.LazyFrame, products: pl.LazyFrame | None) -> pl.LazyFrame:
-    """Normalized lines; product attributes fill in where the line has none (line values win)."""
+    """Normalized lines; product attributes fill in where the line has none (line values win).
+
+    Without products, the item cells as written (RAW_ITEM) are kept too; with products they
+    are not: a line's value may then come from the catalog."""
     attributes = ("product_name", "brand", "category", "collection", "tags")
+    present = set(lines.collect_schema().names())
+    raw = [name for name in RAW_ITEM if name in present and products is None]
     if products is not None:
         catalog = products.filter(pl.col("sku").is_not_null()).unique(
             subset=["sku"], keep="first", maintain_order=True
@@ -208,8 +220,11 @@ def finish_lines(lines: pl.LazyFrame, products: pl.LazyFrame | None) -> pl.LazyF
         lines = lines.with_columns(pl.coalesce(a, f"__product_{a}").alias(a) for a in attributes)
     fills = {"quantity": pl.col("quantity").fill_null(1)}
     return lines.select(
-        fills.get(name, pl.col(name)).cast(dtype).alias(name)
-        for name, dtype in polars_schema(LINE_COLUMNS).items()
+        *(
+            fills.get(name, pl.col(name)).cast(dtype).alias(name)
+            for name, dtype in polars_schema(LINE_COLUMNS).items()
+        ),
+        *raw,
     )
 
 

@@ -105,6 +105,11 @@ SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
 PERSONAL = frozenset({"email", "first_name", "last_name", "name"})
 # Orders only: the identity cells as written, beside their normalized columns (raw -> canon).
 RAW_IDENTITY = {"__raw_customer_id": "customer_id", "__raw_email": "email"}
+# Lines only: item text cells as written (raw -> canon). A test on them is pushed into the scan
+# (on Parquet, to the dictionary pages) as a cheap superset filter before any parsing.
+RAW_ITEM = {f"__raw_{name}": name for name in ("sku", "product_name", "brand", "category",
+                                               "collection")}  # fmt: skip
+RAW_COLUMNS = {**RAW_IDENTITY, **RAW_ITEM}
 PARSED_NAME = {
     "total": "total_cents",
     "refunded": "refunded_cents",

@@ -24,6 +24,7 @@ from segcli.inputs.columns import (
     PARSED_NAME,
     PERSONAL,
     RAW_IDENTITY,
+    RAW_ITEM,
     REQUIRED_VALUES,
     SPECS,
     Layout,
@@ -75,24 +76,28 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
     if layout.status_from and "status" in SPECS[layout.table]:
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
         outputs.append(_derived_status(layout, settings).alias("status"))
-    if layout.table == "orders":
-        outputs.extend(_raw_identity(layout))
+    if layout.table in RAW_BY_TABLE:
+        outputs.extend(_raw_cells(raw, layout, RAW_BY_TABLE[layout.table]))
     texts = [plan.text for plan in plans.values() if plan.text is not None]
     parsed = [expr for plan in plans.values() for expr in plan.parsed]
     return frame.with_columns(texts).with_columns(parsed).select(outputs)
 
 
-def _raw_identity(layout: Layout) -> list[pl.Expr]:
-    """The identity cells as written (RAW_IDENTITY): the backend groups orders by them and
-    normalizes once per group (segcli.inputs.assemble.KeyRule), not once per row."""
-    return [
-        (
-            pl.col(layout.columns[canon]).cast(pl.String)
-            if canon in layout.columns
-            else pl.lit(None, pl.String)
-        ).alias(raw)
-        for raw, canon in RAW_IDENTITY.items()
-    ]
+RAW_BY_TABLE = {"orders": RAW_IDENTITY, "lines": RAW_ITEM}
+
+
+def _raw_cells(raw: RawFile, layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
+    """Text cells as written (see RAW_COLUMNS): for orders, the backend groups by the identity
+    and normalizes once per group (segcli.inputs.assemble.KeyRule); for lines, it filters on the
+    item cells before they are parsed. Absent or non-text columns are null."""
+    cells = []
+    for name, canon in names.items():
+        column = layout.columns.get(canon)
+        if column is not None and raw.schema[column] == pl.String:
+            cells.append(pl.col(column).alias(name))
+        else:
+            cells.append(pl.lit(None, pl.String).alias(name))
+    return cells
 
 
 def _plan_file(

@@ -1,0 +1,69 @@
+"""The pre-parse filter on item cells as written (text_superset) never drops a line the exact,
+case-insensitive test (text_compare on the trimmed, lower-cased cell) keeps."""
+
+from __future__ import annotations
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from segcli.backends.polars_compare import text_compare, text_superset
+from segcli.inputs.values import text
+from segcli.spec.model import Comparison
+from segcli.spec.model import Test as ValueTest
+
+# Letters whose case folding is not plain ASCII (Kelvin sign, long s, dotted capital I), regex
+# specials and whitespace.
+ALPHABET = "aAkKK\u212asSſiIİ -&.+*()[]\t\u00a0é"
+NEEDLES = ["k", "s", "a-k", "sku-1", "brandon & co", "a.b", "(x)", "i", "é"]
+
+
+def holds(cells: list[str | None], comparison: Comparison) -> tuple[list[bool], list[bool]]:
+    frame = pl.DataFrame({"raw": cells}, schema={"raw": pl.String})
+    result = frame.select(
+        exact=text_compare(text(pl.col("raw")), comparison),
+        narrow=text_superset(pl.col("raw"), comparison),
+    )
+    return result["exact"].to_list(), result["narrow"].fill_null(value=False).to_list()
+
+
+def test_equal_and_any_of_keep_every_spelling() -> None:
+    cells = [
+        " SKU-1 ",
+        "sku-1",
+        "Sku-1x",
+        "\u212a",
+        "k",
+        " Brandon & Co",
+        "brandon  & co",
+        None,
+        "",
+    ]
+    for comparison in (
+        Comparison((ValueTest("eq", ("sku-1",)),)),
+        Comparison((ValueTest("in", ("k", "brandon & co")),)),
+    ):
+        exact, narrow = holds(cells, comparison)
+        assert all(n for e, n in zip(exact, narrow, strict=True) if e)
+    exact, narrow = holds(cells, Comparison((ValueTest("eq", ("sku-1",)),)))
+    assert exact == [True, True, False, False, False, False, False, False, False]
+    assert narrow[2] is False  # the anchors: "Sku-1x" is not "sku-1"
+
+
+def test_no_filter_for_tests_it_cannot_narrow_exactly() -> None:
+    assert text_superset(pl.col("raw"), Comparison((ValueTest("contains", ("i",)),))) is None
+    assert text_superset(pl.col("raw"), Comparison((ValueTest("not_in", ("a",)),))) is None
+    assert text_superset(pl.col("raw"), Comparison((ValueTest("eq", ("é",)),))) is None
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet=ALPHABET, max_size=6) | st.none(), min_size=1, max_size=20),
+    needles=st.lists(st.sampled_from(NEEDLES), min_size=1, max_size=3),
+)
+def test_superset_on_random_cells(cells: list[str | None], needles: list[str]) -> None:
+    comparison = Comparison((ValueTest("in", tuple(needles)),))
+    if text_superset(pl.col("raw"), comparison) is None:
+        return
+    exact, narrow = holds(cells, comparison)
+    assert all(n for e, n in zip(exact, narrow, strict=True) if e), (cells, needles)
