@@ -56,8 +56,11 @@ def test_schemas_are_the_documented_ones(tmp_path: Path) -> None:
     customers = write(tmp_path / "c.csv", "email\na@x.com\n")
     tables = open_tables(orders, lines=lines, customers=customers)
     documented = pl.Schema(polars_schema(ORDER_COLUMNS))
-    internal: dict[str, pl.DataType] = {"__segcli_raw_key": pl.String(),
-                "__segcli_key_from_email": pl.Boolean(), "__segcli_email_raw": pl.String()}  # fmt: skip
+    internal: dict[str, pl.DataType] = {
+        "__segcli_raw_key": pl.String(),
+        "__segcli_key_from_email": pl.Boolean(),
+        "__segcli_email_raw": pl.String(),
+    }
     assert tables.orders.collect_schema() == pl.Schema({**documented, **internal})
     assert tables.lines is not None
     # the item cells as written: a cheap filter on them reaches the scan (no products file)
