@@ -58,7 +58,8 @@ class ReviewAgg:
 
 Feature = OrderAgg | LineAgg | ReviewAgg
 
-# Columns every per-customer table carries, whatever the rules.
+# Columns every per-customer table carries, whatever the rules (the first and last order's
+# instants only when a rule reads them: FeaturePlan.needs_recency).
 LIFETIME_SPEND = "spend_cents"
 FIRST_ORDER_AT = "first_order_at"
 LAST_ORDER_AT = "last_order_at"
@@ -71,6 +72,7 @@ class FeaturePlan:
     segments: tuple[Definition, ...]  # the segments to output, in a stable order
     library: dict[str, Definition]  # every definition reachable by in_segment, by segment id
     names: dict[Feature, str] = field(default_factory=dict)
+    needs_recency: bool = False  # a rule reads the first or last order's date
 
     def name(self, feature: Feature) -> str:
         return self.names[feature]
@@ -98,6 +100,7 @@ def plan_features(
     plan = FeaturePlan(as_of, timezone, tuple(segments), by_id)
     for definition in segments:
         for condition in walk_conditions(definition.rule, by_id):
+            plan.needs_recency |= isinstance(condition, Recency)
             for feature in features_of(condition, as_of, timezone):
                 plan.names.setdefault(feature, f"f{len(plan.names)}")
     return plan

@@ -140,10 +140,11 @@ def _aggregate_orders(orders: pl.LazyFrame, plan: FeaturePlan, keys: KeyRule) ->
     email = pl.col(ORDER_EMAIL_RAW)
     aggregates = [
         Aggregate(LIFETIME_SPEND, NET.sum(), "sum"),
-        Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"),
-        Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"),
         *earliest(ORDER_EMAIL, email, pl.col("ordered_at")),
     ]
+    if plan.needs_recency:
+        aggregates.append(Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"))
+        aggregates.append(Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"))
     for feature in plan.features(OrderAgg):
         assert isinstance(feature, OrderAgg)
         combine: Combine = "max" if feature.measure == "max_total" else "sum"

@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import polars as pl
 
+from segcli.inputs.values import regex_literal
 from segcli.spec.model import Comparison, Scalar, Test
 
 CENTS = 100
@@ -33,9 +34,6 @@ def text_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
     return all_tests(comparison, lambda test: _text_test(normalized, test), column.is_not_null())
 
 
-_REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$#&-~")
-
-
 def text_superset(raw: pl.Expr, comparison: Comparison) -> pl.Expr | None:
     """A cheap test on the text *as written* that holds wherever `text_compare` holds on its
     trimmed, lower-cased form, or None. Only equals/any-of with ASCII values have one: a
@@ -46,7 +44,7 @@ def text_superset(raw: pl.Expr, comparison: Comparison) -> pl.Expr | None:
     for test in comparison.tests:
         texts = _texts(test.values)
         if test.op in {"eq", "in"} and texts and all(t.isascii() for t in texts):
-            choices = "|".join(_regex_literal(t) for t in texts)
+            choices = "|".join(regex_literal(t) for t in texts)
             found.append(raw.str.contains(rf"(?i)^\s*(?:{choices})\s*$"))
     if not found:
         return None
@@ -54,10 +52,6 @@ def text_superset(raw: pl.Expr, comparison: Comparison) -> pl.Expr | None:
     for expr in found[1:]:
         combined = combined & expr
     return combined
-
-
-def _regex_literal(text: str) -> str:
-    return "".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in text)
 
 
 def multi_text_compare(column: pl.Expr, separator: str, comparison: Comparison) -> pl.Expr:

@@ -28,6 +28,7 @@ from segcli.inputs.tables import (
     Settings,
     polars_schema,
 )
+from segcli.inputs.values import is_blank
 
 _KIND_DTYPES: dict[str, pl.DataType] = {
     "money": pl.Int64(),
@@ -148,8 +149,8 @@ def finish_orders(
     raw_cid, raw_email = (
         pl.col(raw) if raw in present else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
     )
-    email_blank = keys.text(raw_email, "text").is_null()  # trimming only: no lower-casing
-    from_email = pl.col("customer_id").is_null()
+    email_blank = keys.blank(raw_email, "email")
+    from_email = keys.blank(raw_cid, "id")
     email_raw = pl.when(email_blank).then(None).otherwise(raw_email)
     orders = orders.with_columns(
         pl.when(from_email).then(email_raw).otherwise(raw_cid).alias(RAW_KEY),
@@ -187,6 +188,11 @@ class KeyRule:
 
     def text(self, raw: pl.Expr, kind: str) -> pl.Expr:
         return normalize_text(raw, kind, self.settings, excel=self.excel)
+
+    def blank(self, raw: pl.Expr, kind: str) -> pl.Expr:
+        """Exactly `self.text(raw, kind).is_null()`, cheaper (no text is built)."""
+        also = ("'",) if kind == "id" and self.excel else ()  # a lone Excel apostrophe
+        return is_blank(raw, self.settings.null_values, also)
 
     def resolve(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """`frame` with customer_key (null: the orders belong to nobody) from its raw pair."""

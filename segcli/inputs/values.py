@@ -151,6 +151,24 @@ def text(raw: pl.Expr, nulls: tuple[str, ...] = ()) -> pl.Expr:
     return pl.when(empty).then(None).otherwise(value)
 
 
+_REGEX_SPECIAL = frozenset("\\.+*?()|[]{}^$#&-~")
+
+
+def regex_literal(value: str) -> str:
+    """`value` as a literal inside a (Rust) regex."""
+    return "".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in value)
+
+
+def is_blank(raw: pl.Expr, nulls: tuple[str, ...] = (), also: tuple[str, ...] = ()) -> pl.Expr:
+    """Exactly `text(raw, nulls).is_null()` (plus trimmed values in `also`), without building
+    the trimmed text: a null cell, or one that is white space around nothing or a null marker.
+    (`\\s` is Unicode White_Space, what `strip_chars` strips; a marker with white space at its
+    ends never equals a trimmed cell, so it is left out.)"""
+    markers = [regex_literal(v) for v in (*nulls, *also) if v and v == v.strip()]
+    body = f"(?:{'|'.join(markers)})?" if markers else ""
+    return raw.is_null() | raw.cast(pl.String).str.contains(rf"^\s*{body}\s*$")
+
+
 def _failed(raw: pl.Expr) -> Parsed:
     return pl.lit(None), raw.is_not_null()
 

@@ -1,5 +1,6 @@
-"""The pre-parse filter on item cells as written (text_superset) never drops a line the exact,
-case-insensitive test (text_compare on the trimmed, lower-cased cell) keeps."""
+"""Fast paths on text as written must agree with the exact, normalized forms: the pre-parse
+filter on item cells (text_superset) never drops a line the case-insensitive test (text_compare
+on the trimmed, lower-cased cell) keeps; is_blank is exactly "normalizes to null"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segcli.backends.polars_compare import text_compare, text_superset
-from segcli.inputs.values import text
+from segcli.inputs.assemble import KeyRule
+from segcli.inputs.tables import Settings
+from segcli.inputs.values import is_blank, text
 from segcli.spec.model import Comparison
 from segcli.spec.model import Test as ValueTest
 
@@ -67,3 +70,26 @@ def test_superset_on_random_cells(cells: list[str | None], needles: list[str]) -
         return
     exact, narrow = holds(cells, comparison)
     assert all(n for e, n in zip(exact, narrow, strict=True) if e), (cells, needles)
+
+
+BLANKISH = " \t\u00a0\u2003'NAna-x\n"
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet=BLANKISH, max_size=5) | st.none(), min_size=1, max_size=20),
+    nulls=st.sampled_from([(), ("NA",), ("NA", "-"), (" NA",)]),
+    excel=st.booleans(),
+)
+def test_is_blank_is_exactly_normalizes_to_null(
+    cells: list[str | None], nulls: tuple[str, ...], excel: bool
+) -> None:
+    keys = KeyRule(Settings(null_values=nulls), excel=excel)
+    frame = pl.DataFrame({"raw": cells}, schema={"raw": pl.String})
+    for kind in ("id", "email"):
+        result = frame.select(
+            fast=keys.blank(pl.col("raw"), kind), exact=keys.text(pl.col("raw"), kind).is_null()
+        )
+        assert result["fast"].to_list() == result["exact"].to_list(), (cells, nulls, kind)
+    plain = frame.select(fast=is_blank(pl.col("raw")), exact=text(pl.col("raw")).is_null())
+    assert plain["fast"].to_list() == plain["exact"].to_list()
