@@ -19,7 +19,7 @@ from segcli.spec.parse import load_definitions, load_with_dependencies, parse_de
 if TYPE_CHECKING:
     import polars as pl
 
-    from segcli.manifest import Manifest
+    from segcli.manifest import InputFile, Manifest
 
 __all__ = [
     "BuildResult",
@@ -186,8 +186,16 @@ def _write(
     ).status
 
 
-def make_manifest(definition: Definition, tables: Tables, as_of: datetime) -> Manifest:
-    """The caller's part of a snapshot manifest; the writer adds hashes and counts of the output."""
+def make_manifest(
+    definition: Definition,
+    tables: Tables,
+    as_of: datetime,
+    inputs: Sequence[InputFile] | None = None,
+) -> Manifest:
+    """The caller's part of a snapshot manifest; the writer adds hashes and counts of the output.
+
+    `inputs`: the input files described once for many snapshots (hashing them is the cost);
+    by default they are described here."""
     from segcli.manifest import Manifest, describe_inputs  # noqa: PLC0415
 
     return Manifest(
@@ -196,5 +204,5 @@ def make_manifest(definition: Definition, tables: Tables, as_of: datetime) -> Ma
         definition_sha256=definition.source_sha256,
         as_of=as_of.isoformat(),
         timezone=tables.settings.timezone,
-        inputs=tuple(describe_inputs(tables.sources)),
+        inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),
     )

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
 from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
+
+if TYPE_CHECKING:
+    from segcli.manifest import InputFile
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
 FAILED: tuple[Status, ...] = ("failed", "guarded")
@@ -203,7 +207,11 @@ def _build_all(
     from segcli.backends.polars import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
 
     started = time.monotonic()
-    table = members_table(todo, tables, as_of, library)
+    # The inputs are hashed once for every manifest of the run, beside the query.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
+        hashing = pool.submit(_describe_inputs, tables)
+        table = members_table(todo, tables, as_of, library)
+        inputs = hashing.result()
     shared = (time.monotonic() - started) / len(todo)
     for definition in todo:
         began = time.monotonic()
@@ -215,11 +223,21 @@ def _build_all(
             tables,
             as_of,
             path,
+            inputs,
             replace=replace,
             with_id=with_id,
         )
         outcome.seconds = shared + time.monotonic() - began
         report.segments.append(outcome)
+
+
+def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
+    from segcli.manifest import describe_inputs  # noqa: PLC0415
+
+    try:
+        return tuple(describe_inputs(tables.sources))
+    except SnapshotError as error:  # every snapshot of the run fails with it
+        return error
 
 
 def _publish(
@@ -228,6 +246,7 @@ def _publish(
     tables: Tables,
     as_of: datetime,
     path: Path,
+    inputs: tuple[InputFile, ...] | SnapshotError,
     *,
     replace: bool,
     with_id: bool,
@@ -248,8 +267,10 @@ def _publish(
         return outcome
     data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
     try:
+        if isinstance(inputs, SnapshotError):
+            raise inputs
         result = write_snapshot(
-            data, path, make_manifest(definition, tables, as_of), replace=replace
+            data, path, make_manifest(definition, tables, as_of, inputs), replace=replace
         )
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)

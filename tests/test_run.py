@@ -273,3 +273,31 @@ def test_all_rules_are_built_in_one_pass_reading_each_input_once() -> None:
     for name in ("orders", "order_lines", "customers", "reviews"):
         assert sum(f"{name}.parquet]" in line for line in scans) == 1, (name, scans)
     assert len(scans) == 4
+
+
+def test_a_run_hashes_each_input_once_for_all_its_manifests(
+    rules: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six snapshots, one hash per input file: hashing is most of a big run's manifest cost."""
+    from segcli import api, manifest
+    from segcli.nightly import run_segments
+
+    hashed: list[str] = []
+    real = manifest.hash_file
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(manifest, "hash_file", counting)
+    tables = api.open_tables(
+        DATA / "orders.parquet",
+        lines=DATA / "order_lines.parquet",
+        customers=DATA / "customers.parquet",
+    )
+    as_of = api.effective_as_of(None, AS_OF, tables.settings)
+    report = run_segments(rules, tables, tmp_path / "out", as_of)
+    assert [s.status for s in report.segments] == ["written"] * len(SEGMENTS)
+    assert sorted(hashed) == ["customers.parquet", "order_lines.parquet", "orders.parquet"]
+    for snapshot in (tmp_path / "out").glob("*/*.csv"):
+        assert verify_snapshot(snapshot).ok
