@@ -87,10 +87,13 @@ def members_table(
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
     member of at least one of the segments (the others are never materialised)."""
-    from segcli.backends.polars import build_members_table  # noqa: PLC0415
+    from segcli.backends.polars import build_members_table, item_cell_queries  # noqa: PLC0415
+    from segcli.inputs.read import collect_all  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
-    lazy = build_members_table(plan, tables, tables.settings.exclude_statuses)
+    queries = item_cell_queries(plan, tables)
+    cells = dict(zip(queries, collect_all(list(queries.values()), tables, ["lines"]), strict=True))
+    lazy = build_members_table(plan, tables, tables.settings.exclude_statuses, cells)
     return _collect(lazy, tables, plan)
 
 

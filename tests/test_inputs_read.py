@@ -65,7 +65,14 @@ def test_schemas_are_the_documented_ones(tmp_path: Path) -> None:
     assert tables.lines is not None
     # the item cells as written: a cheap filter on them reaches the scan (no products file)
     raw_items: dict[str, pl.DataType] = dict.fromkeys(
-        ["__raw_sku", "__raw_product_name", "__raw_brand", "__raw_category", "__raw_collection"],
+        [
+            "__raw_sku",
+            "__raw_product_name",
+            "__raw_brand",
+            "__raw_category",
+            "__raw_collection",
+            "__raw_tags",
+        ],
         pl.String(),
     )
     assert tables.lines.collect_schema() == pl.Schema({**polars_schema(LINE_COLUMNS), **raw_items})

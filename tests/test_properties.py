@@ -12,7 +12,20 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
-from test_differential import DIFFERENTIAL, SEEDS, Example, Gen, Shop, make_shop, rules, write_files
+from test_differential import (
+    DIFFERENTIAL,
+    SEEDS,
+    Example,
+    Gen,
+    Shop,
+    item_condition,
+    make_shop,
+    rules,
+    write_files,
+)
+from test_differential import (
+    ITEM_FIELDS as ITEM_NAMES,
+)
 
 from segcli import api
 
@@ -74,3 +87,35 @@ def test_any_is_the_union(seed: int) -> None:
 def test_same_inputs_same_members(seed: int) -> None:
     shop, a, _ = two_rules(seed)
     assert members(shop, a) == members(shop, a)
+
+
+@PROPERTIES
+@given(seed=SEEDS)
+def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> None:
+    """`purchased` tests run once per distinct cell (the library's path) or on every line
+    (the plain plan `explain` and `why` use): the same flags for every customer."""
+    from segcli.backends.polars import build_customer_table, item_cell_queries, segment_column
+
+    g = Gen(seed)
+    shop = make_shop(g)
+    rule = {"any": [{"purchased": item_condition(g, shop, ITEM_NAMES)} for _ in range(3)]}
+    definition = {"name": "Items", "include_unidentified": True, "rules": rule}
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_files(Path(tmp), Example(shop, definition))
+        parsed = api.parse_definition(
+            paths["gen"].read_text(encoding="utf-8"), source=str(paths["gen"]), segment_id="gen"
+        )
+        tables = api.open_tables(paths["orders"], lines=paths["order_lines"])
+        as_of = api.effective_as_of(parsed, shop.as_of, tables.settings)
+        plan = api.plan_segments([parsed], tables, as_of)
+        queries = item_cell_queries(plan, tables)
+        assert queries, "the lines carry their cells as written"
+        cells = {raw: query.collect() for raw, query in queries.items()}
+        flag = segment_column(parsed)
+
+        def flags(with_cells: bool) -> list[tuple[str, bool]]:
+            table = build_customer_table(plan, tables, (), cells if with_cells else None)
+            rows = table.select("customer_key", flag).sort("customer_key").collect()
+            return list(rows.iter_rows())
+
+        assert flags(with_cells=True) == flags(with_cells=False)

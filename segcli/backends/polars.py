@@ -6,6 +6,7 @@ every rule of every segment is then a boolean column of that table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
@@ -20,9 +21,9 @@ from segcli.backends.polars_compare import (
     multi_text_compare,
     ratio_compare,
     text_compare,
-    text_superset,
 )
 from segcli.backends.polars_groups import Aggregate, Combine, aggregate_by_customer, earliest
+from segcli.backends.polars_items import cell_queries, lines_superset, with_item_flags
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
 from segcli.periods import Window, resolve_period
@@ -90,16 +91,21 @@ def segment_column(definition: Definition) -> str:
 
 
 def build_customer_table(
-    plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    cells: Mapping[str, pl.DataFrame] | None = None,
 ) -> pl.LazyFrame:
-    """customer_key, attributes, lifetime spend, recency, features, and one flag per segment."""
+    """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
+
+    `cells`: the collected `item_cell_queries` (item tests then run once per distinct cell)."""
     keys = tables.order_keys or KeyRule(tables.settings)
     orders = seen_orders(tables.orders, plan.as_of, exclude)
     table = _join_customers(_aggregate_orders(orders, plan, keys), tables.customers)
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
-        lines = _aggregate_lines(tables.lines, orders, plan, keys)
+        lines = _aggregate_lines(tables.lines, orders, plan, keys, cells or {})
         table = table.join(lines, on=KEY, how="left")
     if plan.needs_reviews:
         if tables.reviews is None:
@@ -112,12 +118,15 @@ def build_customer_table(
 
 
 def build_members_table(
-    plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...]
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    cells: Mapping[str, pl.DataFrame] | None = None,
 ) -> pl.LazyFrame:
     """Export columns and one flag per segment of the plan, only for the customers who are in
     at least one of the segments."""
     flags = [segment_column(d) for d in plan.segments]
-    table = build_customer_table(plan, tables, exclude)
+    table = build_customer_table(plan, tables, exclude, cells)
     return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
         *EXPORT_COLUMNS, *flags
     )
@@ -199,19 +208,20 @@ def _order_field_test(item: FieldTest) -> pl.Expr:
     return text_compare(column, item.comparison)  # status, currency
 
 
-def item_test(item: tuple[FieldTest, ...]) -> pl.Expr:
-    test = pl.lit(value=True)
-    for one in item:
-        column = pl.col(ITEM_FIELDS[one.field])
-        if one.field == "tag":
-            test = test & multi_text_compare(column, ",", one.comparison)
-        else:
-            test = test & text_compare(column, one.comparison)
-    return test
+def item_cell_queries(plan: FeaturePlan, tables: Tables) -> dict[str, pl.LazyFrame]:
+    """What to collect before the main query so item tests run per distinct cell."""
+    if not plan.needs_lines or tables.lines is None:
+        return {}
+    items = tuple(dict.fromkeys(f.item for f in plan.features(LineAgg) if isinstance(f, LineAgg)))
+    return cell_queries(tables.lines, items)
 
 
 def _aggregate_lines(
-    lines: pl.LazyFrame, orders: pl.LazyFrame, plan: FeaturePlan, keys: KeyRule
+    lines: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: KeyRule,
+    cells: Mapping[str, pl.DataFrame],
 ) -> pl.LazyFrame:
     """Lines joined to their (seen) orders, then one group-by per customer.
 
@@ -220,13 +230,14 @@ def _aggregate_lines(
     others count towards no feature. Only the columns the features read are carried."""
     features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
     items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
-    narrow = _lines_superset(tuple(items), set(lines.collect_schema().names()))
+    narrow = lines_superset(tuple(items), set(lines.collect_schema().names()))
     if narrow is not None and all(f.item for f in features):
         lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
     line_columns = ["order_id"] + (
         ["quantity"] if any(f.measure == "quantity" for f in features) else []
     )
-    tested = lines.select(*line_columns, *(item_test(i).alias(n) for i, n in items.items()))
+    lines, item_tests = with_item_flags(lines, items, keys.settings, cells)
+    tested = lines.select(*line_columns, *item_tests)
     if all(f.item for f in features):
         tested = tested.filter(pl.any_horizontal(list(items.values())))
     where_columns = dict.fromkeys(_order_column(w.field) for f in features for w in f.where)
@@ -245,23 +256,6 @@ def _aggregate_lines(
         )
         aggregates.append(Aggregate(plan.name(feature), value.cast(pl.Int64), "sum"))
     return aggregate_by_customer(joined, aggregates, keys)
-
-
-def _lines_superset(items: tuple[tuple[FieldTest, ...], ...], columns: set[str]) -> pl.Expr | None:
-    """A filter on the item cells as written that keeps every line passing any of `items`
-    (see text_superset), or None when some item has none."""
-    per_item = []
-    for item in items:
-        tests = [
-            text_superset(pl.col(raw), one.comparison)
-            for one in item
-            if (raw := f"__raw_{ITEM_FIELDS[one.field]}") in columns and one.field != "tag"
-        ]
-        found = [t for t in tests if t is not None]
-        if not found:
-            return None
-        per_item.append(pl.all_horizontal(found))
-    return pl.any_horizontal(per_item) if per_item else None
 
 
 def _bounded(feature: LineAgg) -> bool:

@@ -108,7 +108,7 @@ RAW_IDENTITY = {"__raw_customer_id": "customer_id", "__raw_email": "email"}
 # Lines only: item text cells as written (raw -> canon). A test on them is pushed into the scan
 # (on Parquet, to the dictionary pages) as a cheap superset filter before any parsing.
 RAW_ITEM = {f"__raw_{name}": name for name in ("sku", "product_name", "brand", "category",
-                                               "collection")}  # fmt: skip
+                                               "collection", "tags")}  # fmt: skip
 RAW_COLUMNS = {**RAW_IDENTITY, **RAW_ITEM}
 PARSED_NAME = {
     "total": "total_cents",

@@ -76,8 +76,8 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
     if layout.status_from and "status" in SPECS[layout.table]:
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
         outputs.append(_derived_status(layout, settings).alias("status"))
-    if layout.table in RAW_BY_TABLE:
-        outputs.extend(_raw_cells(raw, layout, RAW_BY_TABLE[layout.table]))
+    if layout.table in RAW_BY_TABLE and not layout.excel_text:
+        outputs.extend(_raw_cells(layout, RAW_BY_TABLE[layout.table]))
     texts = [plan.text for plan in plans.values() if plan.text is not None]
     parsed = [expr for plan in plans.values() for expr in plan.parsed]
     return frame.with_columns(texts).with_columns(parsed).select(outputs)
@@ -86,17 +86,18 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
 RAW_BY_TABLE = {"orders": RAW_IDENTITY, "lines": RAW_ITEM}
 
 
-def _raw_cells(raw: RawFile, layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
+def _raw_cells(layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
     """Text cells as written (see RAW_COLUMNS): for orders, the backend groups by the identity
     and normalizes once per group (segcli.inputs.assemble.KeyRule); for lines, it filters on the
-    item cells before they are parsed. Absent or non-text columns are null."""
+    item cells before they are parsed. As written means as text: exactly what the normalized
+    column is made from (a typed Parquet column cast to text); absent columns are null."""
     cells = []
     for name, canon in names.items():
         column = layout.columns.get(canon)
-        if column is not None and raw.schema[column] == pl.String:
-            cells.append(pl.col(column).alias(name))
-        else:
+        if column is None:
             cells.append(pl.lit(None, pl.String).alias(name))
+        else:
+            cells.append(pl.col(column).cast(pl.String).alias(name))
     return cells
 
 

@@ -92,9 +92,9 @@ def open_tables(
     }
     reads = [read for read in roles.values() if read]
     lookup = _id_lookup(order_read, customer_frame)
-    # Orders grouped from line items hold normalized identity cells already.
-    excel = order_read.table == "orders" and order_read.files[0][1].excel_text
-    keys = assemble.KeyRule(settings, excel=excel, customers=lookup)
+    # The orders' raw identity cells (none for Excel-marked or line-item layouts, whose
+    # normalized cells stand in: normalizing them again changes nothing) carry no apostrophe.
+    keys = assemble.KeyRule(settings, excel=False, customers=lookup)
     return Tables(
         orders=assemble.finish_orders(order_rows, lookup, keys),
         order_keys=keys,
@@ -124,17 +124,26 @@ def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) 
     field counts are checked (once per file) in a thread beside the query, since Polars fills
     a short row with nulls; a ragged row's error wins over what it caused. Only after a failure
     is the file read again, carefully, to name the row (InputChecks.recheck)."""
+    return collect_all([lazy], tables, roles)[0]
+
+
+def collect_all(
+    queries: Sequence[pl.LazyFrame], tables: Tables, roles: Collection[str] = ROLES
+) -> list[pl.DataFrame]:
+    """`collect` for several queries at once: they share their scans."""
+    if not queries:
+        return []
     checks = tables.checks
     pending = checks.take_structure(roles) if checks else []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
         structure = pool.submit(_check_structure, pending)
         try:
-            result = lazy.collect(engine="streaming")
+            results = pl.collect_all(queries, engine="streaming")
         except (BadCellsError, pl.exceptions.PolarsError) as error:
             structure.result()
             raise _explain(error, checks) from None
         structure.result()
-    return result
+    return list(results)
 
 
 def _check_structure(files: Sequence[RawFile]) -> None:
