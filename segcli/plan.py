@@ -133,6 +133,41 @@ def walk_conditions(
             yield rule
 
 
+# Customer attributes no customer without a customers-table row satisfies: such a customer's
+# attributes are null, and a null satisfies no test, `not` included.
+GATE_FIELDS = frozenset(
+    {"country", "postal_code", "customer_type", "customer_tag", "accepts_marketing"}
+)
+
+
+def customer_gate(
+    rule: Rule, library: dict[str, Definition], seen: frozenset[str] = frozenset()
+) -> Rule | None:
+    """A condition on customers-table attributes alone that every member of `rule` satisfies,
+    or None: `all` keeps the gates of its parts, `any` has one when every branch has one,
+    and nothing under `not`/`none` counts. Members of `all: [country: GB, order_count: …]`
+    are customers in GB, so only their orders need aggregating."""
+    match rule:
+        case AllOf(rules=rules):
+            parts = [g for r in rules if (g := customer_gate(r, library, seen)) is not None]
+            return AllOf(tuple(parts)) if parts else None
+        case AnyOf(rules=rules):
+            gates = [customer_gate(r, library, seen) for r in rules]
+            found = [g for g in gates if g is not None]
+            return AnyOf(tuple(found)) if found and len(found) == len(gates) else None
+        case InSegment(segment=ref):
+            target = resolve_segment(ref, library)
+            if target.segment_id in seen:
+                return None
+            return customer_gate(target.rule, library, seen | {target.segment_id})
+        case Attribute(field=name) if name in GATE_FIELDS:
+            return rule
+        case Registered():
+            return rule
+        case _:
+            return None
+
+
 def features_of(condition: Rule, as_of: datetime, timezone: str) -> tuple[Feature, ...]:
     """The aggregate features one leaf condition reads (empty for customer attributes)."""
     match condition:

@@ -94,7 +94,9 @@ def test_same_inputs_same_members(seed: int) -> None:
 def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> None:
     """`purchased` tests run once per distinct cell (the library's path) or on every line
     (the plain plan `explain` and `why` use): the same flags for every customer."""
-    from segcli.backends.polars import build_customer_table, item_cell_queries, segment_column
+    from segcli.backends.polars import build_customer_table, segment_column
+    from segcli.backends.polars_items import cell_queries
+    from segcli.plan import LineAgg
 
     g = Gen(seed)
     shop = make_shop(g)
@@ -108,7 +110,10 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
         tables = api.open_tables(paths["orders"], lines=paths["order_lines"])
         as_of = api.effective_as_of(parsed, shop.as_of, tables.settings)
         plan = api.plan_segments([parsed], tables, as_of)
-        queries = item_cell_queries(plan, tables)
+        assert tables.lines is not None
+        features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+        items = tuple(dict.fromkeys(f.item for f in features))
+        queries = cell_queries(tables.lines, items)
         assert queries, "the lines carry their cells as written"
         cells = {raw: query.collect() for raw, query in queries.items()}
         flag = segment_column(parsed)

@@ -22,7 +22,13 @@ from segcli.backends.polars_compare import (
     ratio_compare,
     text_compare,
 )
-from segcli.backends.polars_groups import Aggregate, Combine, aggregate_by_customer, earliest
+from segcli.backends.polars_groups import (
+    Aggregate,
+    Combine,
+    aggregate_by_customer,
+    earliest,
+    rows_of,
+)
 from segcli.backends.polars_items import cell_queries, lines_superset, with_item_flags
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
@@ -35,6 +41,7 @@ from segcli.plan import (
     LineAgg,
     OrderAgg,
     ReviewAgg,
+    customer_gate,
     features_of,
     resolve_segment,
 )
@@ -95,13 +102,22 @@ def build_customer_table(
     tables: Tables,
     exclude: tuple[str, ...],
     cells: Mapping[str, pl.DataFrame] | None = None,
+    *,
+    gated: bool = False,
 ) -> pl.LazyFrame:
     """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
 
-    `cells`: the collected `item_cell_queries` (item tests then run once per distinct cell)."""
+    `cells`: the collected `item_cell_queries` (item tests then run once per distinct cell).
+    `gated`: only customers who can be members of some segment (see `members_gate`); the
+    others' rows are never aggregated."""
     keys = tables.order_keys or KeyRule(tables.settings)
     orders = seen_orders(tables.orders, plan.as_of, exclude)
-    table = _join_customers(_aggregate_orders(orders, plan, keys), tables.customers)
+    known = _known_customers(tables.customers)
+    gate = members_gate(plan) if gated and known is not None else None
+    if known is not None and gate is not None:
+        known = known.filter(gate)
+        orders = rows_of(orders, known)
+    table = _join_customers(_aggregate_orders(orders, plan, keys), known, gated=gate is not None)
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
@@ -126,7 +142,7 @@ def build_members_table(
     """Export columns and one flag per segment of the plan, only for the customers who are in
     at least one of the segments."""
     flags = [segment_column(d) for d in plan.segments]
-    table = build_customer_table(plan, tables, exclude, cells)
+    table = build_customer_table(plan, tables, exclude, cells, gated=True)
     return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
         *EXPORT_COLUMNS, *flags
     )
@@ -212,8 +228,18 @@ def item_cell_queries(plan: FeaturePlan, tables: Tables) -> dict[str, pl.LazyFra
     """What to collect before the main query so item tests run per distinct cell."""
     if not plan.needs_lines or tables.lines is None:
         return {}
-    items = tuple(dict.fromkeys(f.item for f in plan.features(LineAgg) if isinstance(f, LineAgg)))
-    return cell_queries(tables.lines, items)
+    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+    if _line_filter(features, tables.lines) is not None:
+        return {}  # few lines reach the tests: one more scan for the distinct cells costs more
+    return cell_queries(tables.lines, tuple(dict.fromkeys(f.item for f in features)))
+
+
+def _line_filter(features: list[LineAgg], lines: pl.LazyFrame) -> pl.Expr | None:
+    """The superset filter on the lines as written, when every feature tests items."""
+    if not all(f.item for f in features):
+        return None
+    items = tuple(dict.fromkeys(f.item for f in features))
+    return lines_superset(items, set(lines.collect_schema().names()))
 
 
 def _aggregate_lines(
@@ -230,8 +256,8 @@ def _aggregate_lines(
     others count towards no feature. Only the columns the features read are carried."""
     features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
     items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
-    narrow = lines_superset(tuple(items), set(lines.collect_schema().names()))
-    if narrow is not None and all(f.item for f in features):
+    narrow = _line_filter(features, lines)
+    if narrow is not None:
         lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
     line_columns = ["order_id"] + (
         ["quantity"] if any(f.measure == "quantity" for f in features) else []
@@ -280,19 +306,44 @@ def _review_item(feature: ReviewAgg) -> pl.Expr:
     return test
 
 
-def _join_customers(per_customer: pl.LazyFrame, customers: pl.LazyFrame | None) -> pl.LazyFrame:
-    """The universe: every customer row (first row per key wins) plus every buyer."""
+def _known_customers(customers: pl.LazyFrame | None) -> pl.LazyFrame | None:
+    """One row per customer key: the first row wins. (`unique(keep="first")` before a join
+    lost its maintain_order to the optimizer and cost 7x more: 0.9 s for 1M customers.)"""
     if customers is None:
+        return None
+    first = pl.col(KEY).is_not_null() & pl.col(KEY).is_first_distinct()
+    return customers.filter(first).select(KEY, *CUSTOMER_ATTRIBUTES)
+
+
+def _join_customers(
+    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool
+) -> pl.LazyFrame:
+    """The universe: every known customer plus every buyer (gated: the known customers only,
+    as no buyer without a customers row passes the gate)."""
+    if known is None:
         attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in CUSTOMER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
+    elif gated:
+        table = known.join(per_customer, on=KEY, how="left")
     else:
-        # First row per key wins. (`unique(keep="first")` before a join lost its
-        # maintain_order to the optimizer and cost 7x more: 0.9 s for 1M customers.)
-        known = customers.filter(
-            pl.col(KEY).is_not_null() & pl.col(KEY).is_first_distinct()
-        ).select(KEY, *CUSTOMER_ATTRIBUTES)
         table = known.join(per_customer, on=KEY, how="full", coalesce=True)
     return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
+
+
+def members_gate(plan: FeaturePlan) -> pl.Expr | None:
+    """A test on customers-table attributes every member of every segment passes, or None
+    when some segment has no such test (see plan.customer_gate; marketing_only counts)."""
+    tests = []
+    for definition in plan.segments:
+        rule = customer_gate(definition.rule, plan.library)
+        test = compile_rule(rule, plan) if rule is not None else None
+        if definition.marketing_only:
+            marketing = pl.col("accepts_marketing").fill_null(value=False)
+            test = marketing if test is None else test & marketing
+        if test is None:
+            return None
+        tests.append(test)
+    return pl.any_horizontal(tests) if tests else None
 
 
 def _attribute_type(column: str) -> pl.DataType:

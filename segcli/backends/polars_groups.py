@@ -44,6 +44,17 @@ def aggregate_by_customer(
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
 
 
+def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows that may belong to one of `customers` (a frame with customer_key): rows whose
+    id as written is one of the keys, plus every row a normalization could map elsewhere
+    (identified by email, or by an id with white space at an end), which the grouping then
+    resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by)."""
+    plain_id = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
+    ids = customers.select(pl.col(KEY).alias(RAW_KEY))
+    matched = rows.filter(plain_id).join(ids, on=RAW_KEY, how="semi")
+    return pl.concat([matched, rows.filter(~plain_id)], how="vertical")
+
+
 def _combine(aggregate: Aggregate) -> pl.Expr:
     column = pl.col(aggregate.name)
     match aggregate.combine:
