@@ -140,24 +140,22 @@ def _ids_by_email(customers: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def finish_orders(
-    orders: pl.LazyFrame, customers: pl.LazyFrame | None, keys: KeyRule
-) -> pl.LazyFrame:
+def finish_orders(orders: pl.LazyFrame, keys: KeyRule) -> pl.LazyFrame:
     """Normalized orders, plus the raw identity pair KeyRule turns into customer_key once per
     group (RAW_KEY, FROM_EMAIL) and the order's email as written, null when blank."""
     present = set(orders.collect_schema().names())
     raw_cid, raw_email = (
         pl.col(raw) if raw in present else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
     )
-    email_blank = keys.blank(raw_email, "email")
-    from_email = keys.blank(raw_cid, "id")
+    email_blank = keys.blank(raw_email)
+    from_email = keys.blank(raw_cid)
     email_raw = pl.when(email_blank).then(None).otherwise(raw_email)
     orders = orders.with_columns(
         pl.when(from_email).then(email_raw).otherwise(raw_cid).alias(RAW_KEY),
         from_email.alias(FROM_EMAIL),
         email_raw.alias(ORDER_EMAIL_RAW),
     )
-    keyed = with_customer_key(orders, customers)
+    keyed = with_customer_key(orders, keys.customers)
     currency = keys.settings.currency
     fills = {
         "refunded_cents": pl.col("refunded_cents").fill_null(0),
@@ -183,16 +181,16 @@ class KeyRule:
     normalizations instead of 10M."""
 
     settings: Settings = field(default_factory=Settings)
-    excel: bool = False  # ids may carry Excel's leading apostrophe
     customers: pl.LazyFrame | None = None  # matched by email when the orders carry no ids
 
     def text(self, raw: pl.Expr, kind: str) -> pl.Expr:
-        return normalize_text(raw, kind, self.settings, excel=self.excel)
+        # Raw identity cells exist only for layouts without Excel's apostrophe (elsewhere the
+        # normalized cells stand in, and normalizing them again changes nothing).
+        return normalize_text(raw, kind, self.settings, excel=False)
 
-    def blank(self, raw: pl.Expr, kind: str) -> pl.Expr:
-        """Exactly `self.text(raw, kind).is_null()`, cheaper (no text is built)."""
-        also = ("'",) if kind == "id" and self.excel else ()  # a lone Excel apostrophe
-        return is_blank(raw, self.settings.null_values, also)
+    def blank(self, raw: pl.Expr) -> pl.Expr:
+        """Exactly `self.text(raw, kind).is_null()` for any kind, cheaper (no text is built)."""
+        return is_blank(raw, self.settings.null_values)
 
     def resolve(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """`frame` with customer_key (null: the orders belong to nobody) from its raw pair."""

@@ -91,12 +91,9 @@ def open_tables(
         "products": product_read,
     }
     reads = [read for read in roles.values() if read]
-    lookup = _id_lookup(order_read, customer_frame)
-    # The orders' raw identity cells (none for Excel-marked or line-item layouts, whose
-    # normalized cells stand in: normalizing them again changes nothing) carry no apostrophe.
-    keys = assemble.KeyRule(settings, excel=False, customers=lookup)
+    keys = assemble.KeyRule(settings, customers=_id_lookup(order_read, customer_frame))
     return Tables(
-        orders=assemble.finish_orders(order_rows, lookup, keys),
+        orders=assemble.finish_orders(order_rows, keys),
         order_keys=keys,
         lines=assemble.finish_lines(line_rows, products_rows) if line_rows is not None else None,
         customers=customer_frame,

@@ -159,12 +159,12 @@ def regex_literal(value: str) -> str:
     return "".join(f"\\{c}" if c in _REGEX_SPECIAL else c for c in value)
 
 
-def is_blank(raw: pl.Expr, nulls: tuple[str, ...] = (), also: tuple[str, ...] = ()) -> pl.Expr:
-    """Exactly `text(raw, nulls).is_null()` (plus trimmed values in `also`), without building
-    the trimmed text: a null cell, or one that is white space around nothing or a null marker.
+def is_blank(raw: pl.Expr, nulls: tuple[str, ...] = ()) -> pl.Expr:
+    """Exactly `text(raw, nulls).is_null()`, without building the trimmed text: a null cell,
+    or one that is white space around nothing or a null marker.
     (`\\s` is Unicode White_Space, what `strip_chars` strips; a marker with white space at its
     ends never equals a trimmed cell, so it is left out.)"""
-    markers = [regex_literal(v) for v in (*nulls, *also) if v and v == v.strip()]
+    markers = [regex_literal(v) for v in nulls if v and v == v.strip()]
     body = f"(?:{'|'.join(markers)})?" if markers else ""
     return raw.is_null() | raw.cast(pl.String).str.contains(rf"^\s*{body}\s*$")
 
