@@ -74,14 +74,34 @@ def render_csv(
     ``first_name``, ``last_name``, ``country``, ``postal_code`` (text) and ``registered_at``
     (datetime, UTC when it has no zone); a missing optional column exports as empty cells.
     """
+    return join_lines(render_lines(members, timezone=timezone, with_id=with_id), with_id=with_id)
+
+
+def render_lines(
+    members: pl.DataFrame | pl.LazyFrame,
+    *,
+    timezone: str,
+    with_id: bool = False,
+    keep: tuple[str, ...] = (),
+) -> pl.DataFrame:
+    """Each member's rendered CSV record, in export order, beside the ``keep`` columns.
+
+    Rows of the result that are kept by a filter stay in export order, so many snapshots of one
+    members table are rendered once: ``join_lines(lines.filter(...))``."""
     check_timezone(timezone)
     frame = members.lazy() if isinstance(members, pl.DataFrame) else members
     frame = _with_optional_columns(frame, timezone)
     cells = frame.select(
         pl.col("customer_key").cast(pl.String).alias(_SORT_KEY),
         *_export_cell_exprs(with_id=with_id),
+        *keep,
     )
-    return encode_csv(cells.collect(), header=export_header(with_id=with_id))
+    return _sorted_lines(cells.collect(), export_header(with_id=with_id), keep)
+
+
+def join_lines(lines: pl.DataFrame, *, with_id: bool) -> bytes:
+    """Rendered records (from ``render_lines``) → the bytes of the export, header first."""
+    return _join(lines, export_header(with_id=with_id))
 
 
 def check_timezone(timezone: str) -> None:
@@ -119,16 +139,27 @@ def encode_csv(cells: pl.DataFrame, *, header: tuple[str, ...]) -> bytes:
     the private sort-key column, rows are sorted by it (nulls last), then by the whole line.
     Cells are not neutralized here: this is also how already-exported rows are written back.
     """
+    return _join(_sorted_lines(cells, header), header)
+
+
+def _sorted_lines(
+    cells: pl.DataFrame, header: tuple[str, ...], keep: tuple[str, ...] = ()
+) -> pl.DataFrame:
     missing = [name for name in header if name not in cells.columns]
     if missing:
         raise SegcliError(f"cannot encode CSV: missing columns {missing}")
     line = pl.concat_str(
         [_quote(pl.col(name).cast(pl.String).fill_null("")) for name in header], separator=","
     ).alias(_LINE)
-    lines = cells.lazy().with_columns(line)
-    if _SORT_KEY in cells.columns:
+    sort_key = [_SORT_KEY] if _SORT_KEY in cells.columns else []
+    lines = cells.lazy().select(*sort_key, line, *keep)
+    if sort_key:
         lines = lines.sort([_SORT_KEY, _LINE], nulls_last=True)
-    body = lines.select((pl.col(_LINE) + LINE_END).str.join("")).collect().item()
+    return lines.select(_LINE, *keep).collect()
+
+
+def _join(lines: pl.DataFrame, header: tuple[str, ...]) -> bytes:
+    body = lines.select((pl.col(_LINE) + LINE_END).str.join("")).item()
     header_line = ",".join(_quote_text(name) for name in header) + LINE_END
     return (header_line + str(body or "")).encode("utf-8")
 

@@ -204,22 +204,25 @@ def _build_all(
     with_id: bool,
 ) -> None:
     from segcli.api import members_table  # noqa: PLC0415
-    from segcli.backends.polars import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
+    from segcli.backends.polars import segment_column  # noqa: PLC0415
+    from segcli.export import render_lines  # noqa: PLC0415
 
     started = time.monotonic()
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
         table = members_table(todo, tables, as_of, library)
+        # Every member's record is rendered once; each snapshot is a filter of them.
+        flags = tuple(segment_column(d) for d in todo)
+        lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
         inputs = hashing.result()
     shared = (time.monotonic() - started) / len(todo)
     for definition in todo:
         began = time.monotonic()
-        rows = table.filter(table[segment_column(definition)]).select(EXPORT_COLUMNS)
         path = Path(str(path_pattern).format(definition.segment_id))
         outcome = _publish(
             definition,
-            rows,  # render_csv sorts the rows (by key, then line): no sort of our own
+            lines.filter(lines[segment_column(definition)]),
             tables,
             as_of,
             path,
@@ -242,7 +245,7 @@ def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
 
 def _publish(
     definition: Definition,
-    rows: object,
+    lines: object,
     tables: Tables,
     as_of: datetime,
     path: Path,
@@ -251,21 +254,22 @@ def _publish(
     replace: bool,
     with_id: bool,
 ) -> SegmentOutcome:
+    """Write one snapshot from its members' rendered records (export.render_lines)."""
     import polars as pl  # noqa: PLC0415
 
     from segcli.api import make_manifest  # noqa: PLC0415
-    from segcli.export import render_csv  # noqa: PLC0415
+    from segcli.export import join_lines  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
-    assert isinstance(rows, pl.DataFrame)
+    assert isinstance(lines, pl.DataFrame)
     previous = previous_count(path)
     outcome = SegmentOutcome(
-        definition.segment_id, "written", rows.height, previous, path=str(path)
+        definition.segment_id, "written", lines.height, previous, path=str(path)
     )
-    if (guard := count_guard(definition, rows.height, previous)) is not None:
+    if (guard := count_guard(definition, lines.height, previous)) is not None:
         outcome.status, outcome.message = "guarded", guard
         return outcome
-    data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
+    data = join_lines(lines, with_id=with_id)
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segcli.errors import SegcliError, UsageError
-from segcli.export import EXPORT_HEADER, encode_csv, money_text, render_csv
+from segcli.export import (
+    EXPORT_HEADER,
+    encode_csv,
+    join_lines,
+    money_text,
+    render_csv,
+    render_lines,
+)
 from segcli.manifest import csv_shape, rendered_shape
 
 HEADER = (
@@ -237,6 +244,26 @@ def test_duplicate_keys_are_ordered_by_content() -> None:
     assert render_csv(members(one, two), timezone="UTC") == render_csv(
         members(two, one), timezone="UTC"
     )
+
+
+@pytest.mark.parametrize("with_id", [False, True])
+def test_a_subset_of_rendered_lines_is_the_export_of_that_subset(with_id: bool) -> None:
+    """`segcli run` renders a members table once and filters the records per snapshot."""
+    rows = [
+        {**(ALICE if n % 2 else BOB), "customer_key": f"K{(n * 7919) % 101:03d}", "spend_cents": n}
+        for n in range(60)
+    ]
+    frame = members(*rows).with_columns(
+        (pl.col("spend_cents") % 3 == 0).alias("segment:a"),
+        (pl.col("spend_cents") > 40).alias("segment:b"),
+    )
+    lines = render_lines(
+        frame, timezone="Europe/London", with_id=with_id, keep=("segment:a", "segment:b")
+    )
+    for flag in ("segment:a", "segment:b"):
+        subset = frame.filter(pl.col(flag)).drop("segment:a", "segment:b")
+        expected = render_csv(subset, timezone="Europe/London", with_id=with_id)
+        assert join_lines(lines.filter(pl.col(flag)), with_id=with_id) == expected
 
 
 def test_missing_optional_columns_export_as_empty() -> None:
