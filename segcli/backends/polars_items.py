@@ -3,8 +3,9 @@
 - A superset filter on the cells as written (`lines_superset`), pushed into the scan.
 - Each field test computed once per distinct cell value (`cell_queries`, `with_item_flags`):
   item columns hold a few hundred or thousand distinct values over tens of millions of lines,
-  so the values are normalized and tested once, then joined back onto the lines by the cell
-  as written (at 29M lines, the ten item tests of rules/ cost 11 s per line, 3 s this way).
+  so the values are normalized and tested once; a line's test is then whether its cell as
+  written is one of the passing cells (at 29M lines, the ten item tests of rules/ cost 11 s
+  per line, 3 s joining the tested cells back, 1.5 s as set membership).
 Both need the raw item columns (RAW_ITEM); without them (a products file fills in attributes,
 or a line-item export) every test runs on every line's normalized cell.
 """
@@ -72,8 +73,9 @@ def with_item_flags(
     settings: Settings,
     cells: Mapping[str, pl.DataFrame],
 ) -> tuple[pl.LazyFrame, list[pl.Expr]]:
-    """`lines` with the tests of the distinct cells joined on, and one boolean expression per
-    item (aliased to its name in `items`): all its field tests hold on the same line.
+    """`lines` with one column per test of the distinct cells (the line's cell is one that
+    passes), and one boolean expression per item (aliased to its name in `items`): all its
+    field tests hold on the same line.
 
     `cells` (from `cell_queries`, collected) are tested once per distinct value; a field with
     no entry there is tested on every line's normalized cell. (The distinct cells are collected
@@ -93,8 +95,13 @@ def with_item_flags(
             parts.append(pl.col(flag).fill_null(value=False))  # a null cell passes no test
         tests.append(pl.all_horizontal(parts) if parts else pl.lit(value=True))
     for raw, per_value in flags.items():
-        per_cell = _flags_per_value(cells[raw].lazy(), raw, per_value, settings)
-        lines = lines.join(per_cell, on=raw, how="left", maintain_order="none")
+        per_cell = _flags_per_value(cells[raw].lazy(), raw, per_value, settings).collect()
+        # A set membership per line: cheaper than joining the tested cells back (0.15 s, not
+        # 0.8 s, per column at 29M lines) and a predicate the scan can apply as it reads.
+        lines = lines.with_columns(
+            pl.col(raw).is_in(per_cell.filter(pl.col(flag))[raw].implode()).alias(flag)
+            for flag in per_value.values()
+        )
     return lines, [t.alias(n) for t, n in zip(tests, items.values(), strict=True)]
 
 
