@@ -4,8 +4,10 @@ on the trimmed, lower-cased cell) keeps; is_blank is exactly "normalizes to null
 
 from __future__ import annotations
 
+from typing import Literal
+
 import polars as pl
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
@@ -117,3 +119,27 @@ def test_parts_of_a_tag_list_match_as_split_and_trimmed(
         hit = any(p in values for p in parts)
         expected.append(bool(parts) and (not hit if negate else hit))
     assert found.to_series().to_list() == expected, (cells, values, negate)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet=ALPHABET, max_size=6) | st.none(), min_size=1, max_size=20),
+    values=st.lists(st.sampled_from(NEEDLES), min_size=1, max_size=3),
+    op=st.sampled_from(["eq", "in", "not_in"]),
+)
+@example(cells=["\u212a", "K", "\u017f", "\u0130", " k ", "é"], values=["k", "s", "i"], op="in")
+@example(cells=["\u212a", "K", "\u017f", "\u0130", " k ", "é"], values=["k", "s", "i"], op="not_in")
+def test_equals_any_of_and_not_match_the_lower_cased_cell(
+    cells: list[str | None], values: list[str], op: Literal["eq", "in", "not_in"]
+) -> None:
+    """text_compare on a normalized cell: `cell.lower() in values` (not: a cell that is not),
+    computed here the plain Python way; ASCII values take the regex path, 'é' the other."""
+    comparison = Comparison((ValueTest(op, tuple(values[:1] if op == "eq" else values)),))
+    frame = pl.DataFrame({"raw": cells}, schema={"raw": pl.String})
+    found = frame.select(text_compare(text(pl.col("raw")), comparison)).to_series().to_list()
+    expected = []
+    for cell in cells:
+        value = (cell or "").strip() or None
+        hit = value is not None and value.lower() in comparison.tests[0].values
+        expected.append(value is not None and (not hit if op == "not_in" else hit))
+    assert found == expected, (cells, values, op)

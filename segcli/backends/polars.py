@@ -188,7 +188,7 @@ def _order_agg(feature: OrderAgg) -> pl.Expr:
         case "spend":
             return pl.when(keep).then(NET).otherwise(0).sum()
         case "max_total":
-            return pl.col("total_cents").filter(keep).max()
+            return pl.when(keep).then(pl.col("total_cents")).max()  # filter() in agg: 3x slower
         case _:
             assert_never(feature.measure)
 

@@ -30,9 +30,48 @@ def all_tests(
 
 
 def text_compare(column: pl.Expr, comparison: Comparison) -> pl.Expr:
-    """`column` holds normalized text (trimmed, as every table does): compared lower-cased."""
+    """`column` holds normalized text (trimmed, as every table does): compared lower-cased.
+
+    Equals/any-of/not with ASCII values skip the lower-casing (3x cheaper): see `caseless`."""
     normalized = column.str.to_lowercase()
-    return all_tests(comparison, lambda test: _text_test(normalized, test), column.is_not_null())
+
+    def one(test: Test) -> pl.Expr:
+        pattern = _caseless_choices(test)
+        if pattern is None:
+            return _text_test(normalized, test)
+        found = column.str.contains(f"^{pattern}$")
+        return ~found if test.op == "not_in" else found
+
+    return all_tests(comparison, one, column.is_not_null())
+
+
+def caseless(value: str) -> str | None:
+    """A regex matching exactly the text whose lower case is `value`, when `value` is ASCII
+    lower-case text, else None. Only two characters outside ASCII lower-case to text with
+    ASCII in it: the Kelvin sign (to 'k') and the dotted capital I (to 'i' + a combining dot,
+    which no ASCII value equals); so each letter is itself, its capital, and for 'k' the
+    Kelvin sign."""
+    if not value.isascii() or value != value.lower():
+        return None
+    return "".join(_caseless_char(c) for c in value)
+
+
+def _caseless_char(char: str) -> str:
+    if char == "k":
+        return "[kK\u212a]"
+    if char.isalpha():
+        return f"[{char}{char.upper()}]"
+    return regex_literal(char)
+
+
+def _caseless_choices(test: Test) -> str | None:
+    """`(?:v1|v2…)` for an equals/any-of/not test whose values all have a `caseless` form."""
+    if test.op not in {"eq", "in", "not_in"} or not test.values:
+        return None
+    choices = [caseless(t) for t in _texts(test.values)]
+    if any(c is None for c in choices):
+        return None
+    return f"(?:{'|'.join(c for c in choices if c is not None)})"
 
 
 def text_superset(raw: pl.Expr, comparison: Comparison) -> pl.Expr | None:
@@ -84,13 +123,18 @@ def _parts_by_regex(column: pl.Expr, separator: str, comparison: Comparison) -> 
     keeps separators and white space as they are, and splits cannot overlap."""
     low = column.str.to_lowercase()
     sep = regex_literal(separator)
-    has_parts = low.str.contains(rf"[^{sep}\s]")  # some part is not empty
+    has_parts = column.str.contains(rf"[^{sep}\s]")  # some part is not empty
 
     def hit(values: tuple[Scalar, ...]) -> pl.Expr:
-        choices = [regex_literal(v) for v in _texts(values) if v]
-        if not choices:
+        texts = [v for v in _texts(values) if v]
+        if not texts:
             return pl.lit(value=False)
-        return low.str.contains(rf"(?:^|{sep})\s*(?:{'|'.join(choices)})\s*(?:{sep}|$)")
+        ascii_forms = [caseless(v) for v in texts]
+        if all(ascii_forms):  # no lower-casing needed (see caseless)
+            text, choices = column, [c for c in ascii_forms if c is not None]
+        else:
+            text, choices = low, [regex_literal(v) for v in texts]
+        return text.str.contains(rf"(?:^|{sep})\s*(?:{'|'.join(choices)})\s*(?:{sep}|$)")
 
     def one(test: Test) -> pl.Expr:
         return has_parts & (~hit(test.values) if test.op == "not_in" else hit(test.values))
