@@ -87,12 +87,12 @@ def members_table(
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
     member of at least one of the segments (the others are never materialised)."""
-    from segcli.backends.polars import build_members_table, item_cell_queries  # noqa: PLC0415
-    from segcli.inputs.read import collect_all  # noqa: PLC0415
+    from segcli.backends.polars import build_members_table, item_cell_query  # noqa: PLC0415
+    from segcli.inputs.read import collect  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
-    queries = item_cell_queries(plan, tables)
-    cells = dict(zip(queries, collect_all(list(queries.values()), tables, ["lines"]), strict=True))
+    query = item_cell_query(plan, tables)
+    cells = None if query is None else collect(query, tables, ["lines"])
     lazy = build_members_table(plan, tables, tables.settings.exclude_statuses, cells)
     return _collect(lazy, tables, plan)
 

@@ -95,7 +95,7 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
     """`purchased` tests run once per distinct cell (the library's path) or on every line
     (the plain plan `explain` and `why` use): the same flags for every customer."""
     from segcli.backends.polars import build_customer_table, segment_column
-    from segcli.backends.polars_items import cell_queries
+    from segcli.backends.polars_items import cell_query
     from segcli.plan import LineAgg
 
     g = Gen(seed)
@@ -113,9 +113,9 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
         assert tables.lines is not None
         features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
         items = tuple(dict.fromkeys(f.item for f in features))
-        queries = cell_queries(tables.lines, items)
-        assert queries, "the lines carry their cells as written"
-        cells = {raw: query.collect() for raw, query in queries.items()}
+        query = cell_query(tables.lines, items)
+        assert query is not None, "the lines carry their cells as written"
+        cells = query.collect()
         flag = segment_column(parsed)
 
         def flags(with_cells: bool) -> list[tuple[str, bool]]:

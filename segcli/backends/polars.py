@@ -6,7 +6,6 @@ every rule of every segment is then a boolean column of that table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import assert_never
 from zoneinfo import ZoneInfo
@@ -29,7 +28,7 @@ from segcli.backends.polars_groups import (
     earliest,
     rows_of,
 )
-from segcli.backends.polars_items import cell_queries, lines_superset, with_item_flags
+from segcli.backends.polars_items import cell_query, lines_superset, with_item_flags
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
 from segcli.periods import Window, resolve_period
@@ -101,13 +100,13 @@ def build_customer_table(
     plan: FeaturePlan,
     tables: Tables,
     exclude: tuple[str, ...],
-    cells: Mapping[str, pl.DataFrame] | None = None,
+    cells: pl.DataFrame | None = None,
     *,
     gated: bool = False,
 ) -> pl.LazyFrame:
     """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
 
-    `cells`: the collected `item_cell_queries` (item tests then run once per distinct cell).
+    `cells`: the collected `item_cell_query` (item tests then run once per distinct cell).
     `gated`: only customers who can be members of some segment (see `members_gate`); the
     others' rows are never aggregated."""
     keys = tables.order_keys or KeyRule(tables.settings)
@@ -121,7 +120,7 @@ def build_customer_table(
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
-        lines = _aggregate_lines(tables.lines, orders, plan, keys, cells or {})
+        lines = _aggregate_lines(tables.lines, orders, plan, keys, cells)
         table = table.join(lines, on=KEY, how="left")
     if plan.needs_reviews:
         if tables.reviews is None:
@@ -137,7 +136,7 @@ def build_members_table(
     plan: FeaturePlan,
     tables: Tables,
     exclude: tuple[str, ...],
-    cells: Mapping[str, pl.DataFrame] | None = None,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """Export columns and one flag per segment of the plan, only for the customers who are in
     at least one of the segments."""
@@ -224,14 +223,14 @@ def _order_field_test(item: FieldTest) -> pl.Expr:
     return text_compare(column, item.comparison)  # status, currency
 
 
-def item_cell_queries(plan: FeaturePlan, tables: Tables) -> dict[str, pl.LazyFrame]:
-    """What to collect before the main query so item tests run per distinct cell."""
+def item_cell_query(plan: FeaturePlan, tables: Tables) -> pl.LazyFrame | None:
+    """What to collect before the main query so item tests run per distinct cell, if any."""
     if not plan.needs_lines or tables.lines is None:
-        return {}
+        return None
     features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
     if _line_filter(features, tables.lines) is not None:
-        return {}  # few lines reach the tests: one more scan for the distinct cells costs more
-    return cell_queries(tables.lines, tuple(dict.fromkeys(f.item for f in features)))
+        return None  # few lines reach the tests: one more scan for the distinct cells costs more
+    return cell_query(tables.lines, tuple(dict.fromkeys(f.item for f in features)))
 
 
 def _line_filter(features: list[LineAgg], lines: pl.LazyFrame) -> pl.Expr | None:
@@ -247,7 +246,7 @@ def _aggregate_lines(
     orders: pl.LazyFrame,
     plan: FeaturePlan,
     keys: KeyRule,
-    cells: Mapping[str, pl.DataFrame],
+    cells: pl.DataFrame | None,
 ) -> pl.LazyFrame:
     """Lines joined to their (seen) orders, then one group-by per customer.
 

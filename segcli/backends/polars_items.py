@@ -12,8 +12,6 @@ or a line-item export) every test runs on every line's normalized cell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import polars as pl
 
 from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
@@ -56,29 +54,32 @@ def lines_superset(items: tuple[Item, ...], columns: set[str]) -> pl.Expr | None
     return pl.any_horizontal(per_item) if per_item else None
 
 
-def cell_queries(lines: pl.LazyFrame, items: tuple[Item, ...]) -> dict[str, pl.LazyFrame]:
-    """The distinct cells as written of each raw item column the items test (one query per
-    column; collect them together, then pass the frames to `with_item_flags`)."""
+def cell_query(lines: pl.LazyFrame, items: tuple[Item, ...]) -> pl.LazyFrame | None:
+    """The distinct combinations of the cells as written of the raw item columns the items
+    test, or None when the lines carry none; collect it, then pass it to `with_item_flags`.
+
+    One group-by over those columns: item attributes follow the product, so there are about as
+    many combinations as products. (One query per column over a shared scan made Polars hold
+    the whole scan, 2.9 GB at 29M lines; a scan per column parses a CSV file again each time.)"""
     columns = set(lines.collect_schema().names())
     needed = dict.fromkeys(
         raw_column(one.field) for item in items for one in item if raw_column(one.field) in columns
     )
-    return {raw: lines.select(pl.col(raw)).filter(pl.col(raw).is_not_null()).unique()
-            for raw in needed}  # fmt: skip
+    return lines.select(*needed).unique() if needed else None
 
 
 def with_item_flags(
     lines: pl.LazyFrame,
     items: dict[Item, str],
     settings: Settings,
-    cells: Mapping[str, pl.DataFrame],
+    cells: pl.DataFrame | None,
 ) -> tuple[pl.LazyFrame, list[pl.Expr]]:
     """`lines` with one column per test of the distinct cells (the line's cell is one that
     passes), and one boolean expression per item (aliased to its name in `items`): all its
     field tests hold on the same line.
 
-    `cells` (from `cell_queries`, collected) are tested once per distinct value; a field with
-    no entry there is tested on every line's normalized cell. (The distinct cells are collected
+    `cells` (from `cell_query`, collected) are tested once per distinct value; a field with no
+    column there is tested on every line's normalized cell. (The distinct cells are collected
     first: the same lazy scan feeding both the distinct values and the lines would make Polars
     hold every line until the values were known.)"""
     flags: dict[str, dict[FieldTest, str]] = {}  # raw column -> field test -> flag column
@@ -87,7 +88,7 @@ def with_item_flags(
         parts = []
         for one in item:
             raw = raw_column(one.field)
-            if raw not in cells:
+            if cells is None or raw not in cells.columns:
                 parts.append(field_test(one))
                 continue
             per_value = flags.setdefault(raw, {})
@@ -95,7 +96,9 @@ def with_item_flags(
             parts.append(pl.col(flag).fill_null(value=False))  # a null cell passes no test
         tests.append(pl.all_horizontal(parts) if parts else pl.lit(value=True))
     for raw, per_value in flags.items():
-        per_cell = _flags_per_value(cells[raw].lazy(), raw, per_value, settings).collect()
+        assert cells is not None
+        values = cells.lazy().select(raw).unique().drop_nulls()
+        per_cell = _flags_per_value(values, raw, per_value, settings).collect()
         # A set membership per line: cheaper than joining the tested cells back (0.15 s, not
         # 0.8 s, per column at 29M lines) and a predicate the scan can apply as it reads.
         lines = lines.with_columns(
