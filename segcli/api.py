@@ -87,14 +87,22 @@ def members_table(
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
     member of at least one of the segments (the others are never materialised)."""
-    from segcli.backends.polars import build_members_table, item_cell_query  # noqa: PLC0415
+    from segcli.backends.polars import (  # noqa: PLC0415
+        build_members_table,
+        item_cell_query,
+        line_features,
+    )
     from segcli.inputs.read import collect  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
-    query = item_cell_query(plan, tables)
-    cells = None if query is None else collect(query, tables, ["lines"])
-    lazy = build_members_table(plan, tables, tables.settings.exclude_statuses, cells)
-    return _collect(lazy, tables, plan)
+    exclude = tables.settings.exclude_statuses
+    lines = None
+    if plan.needs_lines:  # three queries, one after the other: see line_features
+        query = item_cell_query(plan, tables)
+        cells = None if query is None else collect(query, tables, ["lines"])
+        per_line = line_features(plan, tables, exclude, cells, gated=True)
+        lines = collect(per_line, tables, ["orders", "customers", "lines", "products"])
+    return _collect(build_members_table(plan, tables, exclude, lines), tables, plan)
 
 
 def _collect(lazy: pl.LazyFrame, tables: Tables, plan: FeaturePlan) -> pl.DataFrame:

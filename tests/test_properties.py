@@ -94,7 +94,7 @@ def test_same_inputs_same_members(seed: int) -> None:
 def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> None:
     """`purchased` tests run once per distinct cell (the library's path) or on every line
     (the plain plan `explain` and `why` use): the same flags for every customer."""
-    from segcli.backends.polars import build_customer_table, segment_column
+    from segcli.backends.polars import build_customer_table, line_features, segment_column
     from segcli.backends.polars_items import cell_query
     from segcli.plan import LineAgg
 
@@ -119,7 +119,8 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
         flag = segment_column(parsed)
 
         def flags(with_cells: bool) -> list[tuple[str, bool]]:
-            table = build_customer_table(plan, tables, (), cells if with_cells else None)
+            lines = line_features(plan, tables, (), cells).collect() if with_cells else None
+            table = build_customer_table(plan, tables, (), lines)
             rows = table.select("customer_key", flag).sort("customer_key").collect()
             return list(rows.iter_rows())
 

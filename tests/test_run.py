@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
@@ -250,11 +251,12 @@ def test_a_write_failure_is_a_clear_error_and_keeps_earlier_snapshots(
     assert verify_snapshot(out).ok
 
 
-def test_all_rules_are_built_in_one_pass_reading_each_input_once() -> None:
-    """The plan of `segcli run` over every rules file scans each input file exactly once:
-    orders feed both the order and the line aggregates through one cached scan."""
+def test_all_rules_are_built_in_three_queries_reading_each_input_once_each() -> None:
+    """`segcli run` over every rules file is three queries whatever the number of segments:
+    the distinct item cells, the line features, the rest; each scans an input at most once,
+    and only the first two read the order lines."""
     from segcli import api
-    from segcli.backends.polars import build_customer_table
+    from segcli.backends.polars import build_members_table, item_cell_query, line_features
     from segcli.nightly import load_segments
 
     definitions, broken = load_segments(ROOT / "rules")
@@ -268,11 +270,22 @@ def test_all_rules_are_built_in_one_pass_reading_each_input_once() -> None:
     )
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
     plan = api.plan_segments(definitions, tables, as_of, definitions)
-    text = build_customer_table(plan, tables, ()).explain(engine="streaming")
-    scans = [line.strip() for line in text.splitlines() if "SCAN" in line]
-    for name in ("orders", "order_lines", "customers", "reviews"):
-        assert sum(f"{name}.parquet]" in line for line in scans) == 1, (name, scans)
-    assert len(scans) == 4
+    cells = item_cell_query(plan, tables)
+    assert cells is not None
+    per_line = line_features(plan, tables, (), cells.collect(), gated=True)
+    main = build_members_table(plan, tables, (), per_line.collect())
+
+    def scanned(query: pl.LazyFrame) -> list[str]:
+        text = query.explain(engine="streaming")
+        scans = [line for line in text.splitlines() if "SCAN" in line]
+        names = [n for n in ("orders", "order_lines", "customers", "reviews") for s in scans
+                 if f"{n}.parquet]" in s]  # fmt: skip
+        assert len(names) == len(scans), scans
+        return sorted(names)
+
+    assert scanned(cells) == ["order_lines"]
+    assert scanned(per_line) == ["order_lines", "orders"]
+    assert scanned(main) == ["customers", "orders", "reviews"]
 
 
 def test_a_run_hashes_each_input_once_for_all_its_manifests(
