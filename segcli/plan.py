@@ -6,7 +6,7 @@ features are shared, so many segments cost one group-by per table.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, assert_never
@@ -147,25 +147,41 @@ def customer_gate(
     or None: `all` keeps the gates of its parts, `any` has one when every branch has one,
     and nothing under `not`/`none` counts. Members of `all: [country: GB, order_count: …]`
     are customers in GB, so only their orders need aggregating."""
+    return _gate(rule, library, _customer_leaf, seen)
+
+
+def purchase_gate(
+    rule: Rule, library: dict[str, Definition], seen: frozenset[str] = frozenset()
+) -> Rule | None:
+    """The same for `purchased` conditions: members of `all: [purchased: …, total_spend: …]`
+    bought the item, so only the buyers' orders need aggregating."""
+    return _gate(rule, library, lambda leaf: isinstance(leaf, Purchased), seen)
+
+
+def _customer_leaf(leaf: Rule) -> bool:
+    return isinstance(leaf, Registered) or (
+        isinstance(leaf, Attribute) and leaf.field in GATE_FIELDS
+    )
+
+
+def _gate(
+    rule: Rule, library: dict[str, Definition], leaf: Callable[[Rule], bool], seen: frozenset[str]
+) -> Rule | None:
     match rule:
         case AllOf(rules=rules):
-            parts = [g for r in rules if (g := customer_gate(r, library, seen)) is not None]
+            parts = [g for r in rules if (g := _gate(r, library, leaf, seen)) is not None]
             return AllOf(tuple(parts)) if parts else None
         case AnyOf(rules=rules):
-            gates = [customer_gate(r, library, seen) for r in rules]
+            gates = [_gate(r, library, leaf, seen) for r in rules]
             found = [g for g in gates if g is not None]
             return AnyOf(tuple(found)) if found and len(found) == len(gates) else None
         case InSegment(segment=ref):
             target = resolve_segment(ref, library)
             if target.segment_id in seen:
                 return None
-            return customer_gate(target.rule, library, seen | {target.segment_id})
-        case Attribute(field=name) if name in GATE_FIELDS:
-            return rule
-        case Registered():
-            return rule
+            return _gate(target.rule, library, leaf, seen | {target.segment_id})
         case _:
-            return None
+            return rule if leaf(rule) else None
 
 
 def features_of(condition: Rule, as_of: datetime, timezone: str) -> tuple[Feature, ...]:

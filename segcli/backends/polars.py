@@ -42,6 +42,7 @@ from segcli.plan import (
     ReviewAgg,
     customer_gate,
     features_of,
+    purchase_gate,
     resolve_segment,
 )
 from segcli.spec.fields import ITEM_FIELDS
@@ -109,7 +110,7 @@ def build_customer_table(
     `lines`: the collected `line_features` (with the same `gated`); without it they are part
     of this query, every item test on every line. `gated`: only customers who can be members
     of some segment (see `members_gate`); the others' rows are never aggregated."""
-    orders, known, gate = _scope(plan, tables, exclude, gated=gated)
+    orders, known, gate = _scope(plan, tables, exclude, gated=gated, lines=lines)
     keys = tables.order_keys or KeyRule(tables.settings)
     table = _join_customers(_aggregate_orders(orders, plan, keys), known, gated=gate is not None)
     if plan.needs_lines:
@@ -151,16 +152,28 @@ def line_features(
 
 
 def _scope(
-    plan: FeaturePlan, tables: Tables, exclude: tuple[str, ...], *, gated: bool
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    *,
+    gated: bool,
+    lines: pl.DataFrame | None = None,
 ) -> tuple[pl.LazyFrame, pl.LazyFrame | None, pl.Expr | None]:
-    """The orders that count, the known customers (gated: narrowed, see `members_gate`), and
-    the gate applied, if any."""
+    """The orders that count, the known customers, and the customers gate applied, if any.
+
+    Gated, the customers and their orders are narrowed to those who can be members: by the
+    customers gate (`members_gate`), and with the collected `lines`, to the buyers of an
+    item every segment requires (`buyers_gate`)."""
     orders = seen_orders(tables.orders, plan.as_of, exclude)
     known = _known_customers(tables.customers)
     gate = members_gate(plan) if gated and known is not None else None
     if known is not None and gate is not None:
         known = known.filter(gate)
         orders = rows_of(orders, known)
+    if gated and lines is not None and (buyers := buyers_gate(plan)) is not None:
+        candidates = lines.lazy().filter(buyers).select(KEY)
+        known = None if known is None else known.join(candidates, on=KEY, how="semi")
+        orders = rows_of(orders, candidates)
     return orders, known, gate
 
 
@@ -374,6 +387,18 @@ def members_gate(plan: FeaturePlan) -> pl.Expr | None:
         if test is None:
             return None
         tests.append(test)
+    return pl.any_horizontal(tests) if tests else None
+
+
+def buyers_gate(plan: FeaturePlan) -> pl.Expr | None:
+    """A test on the line features (`line_features`) every member of every segment passes,
+    or None when some segment requires no purchase (see plan.purchase_gate)."""
+    tests = []
+    for definition in plan.segments:
+        rule = purchase_gate(definition.rule, plan.library)
+        if rule is None:
+            return None
+        tests.append(compile_rule(rule, plan))
     return pl.any_horizontal(tests) if tests else None
 
 

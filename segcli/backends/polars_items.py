@@ -1,7 +1,7 @@
 """Item tests of `purchased` over order lines, computed as cheaply as exactness allows.
 
 - A superset filter on the cells as written (`lines_superset`), pushed into the scan.
-- Each field test computed once per distinct cell value (`cell_queries`, `with_item_flags`):
+- Each field test computed once per distinct cell value (`cell_query`, `with_item_flags`):
   item columns hold a few hundred or thousand distinct values over tens of millions of lines,
   so the values are normalized and tested once; a line's test is then whether its cell as
   written is one of the passing cells (at 29M lines, the ten item tests of rules/ cost 11 s
