@@ -142,7 +142,7 @@ def line_features(
 ) -> pl.LazyFrame:
     """customer_key and the order-line features, as a query of its own: collected before the
     main one, the lines' join and the orders' group-by do not hold memory at the same time
-    (at 30M orders the one pass of rules/ peaked at 7.3 GB in one query, 4.2 GB in two).
+    (at 30M orders the one pass of rules/ peaked at 7.3 GB as one query, 4.2 GB this way).
     `cells`: the collected `item_cell_query` (item tests then run once per distinct cell)."""
     if tables.lines is None:
         raise ValueError("needs order lines")
