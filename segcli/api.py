@@ -121,7 +121,8 @@ def build_members(
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
     """The export rows (export columns, sorted by customer key) of one segment."""
-    from segcli.backends.polars import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
+    from segcli.backends.polars import EXPORT_COLUMNS  # noqa: PLC0415
+    from segcli.backends.polars_rules import segment_column  # noqa: PLC0415
 
     table = members_table([definition], tables, as_of, library)
     flag = segment_column(definition)

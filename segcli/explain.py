@@ -101,11 +101,8 @@ def _plan(
     definition: Definition, library: Sequence[Definition], as_of: datetime, tables: Tables
 ) -> str:
     from segcli.api import plan_segments  # noqa: PLC0415
-    from segcli.backends.polars import (  # noqa: PLC0415
-        EXPORT_COLUMNS,
-        build_customer_table,
-        segment_column,
-    )
+    from segcli.backends.polars import EXPORT_COLUMNS, build_customer_table  # noqa: PLC0415
+    from segcli.backends.polars_rules import segment_column  # noqa: PLC0415
 
     plan = plan_segments([definition], tables, as_of, library)
     lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)

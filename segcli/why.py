@@ -11,7 +11,9 @@ from typing import assert_never
 import polars as pl
 
 from segcli.api import plan_segments
-from segcli.backends.polars import KEY, build_customer_table, compile_rule, segment_column
+from segcli.backends.polars import build_customer_table
+from segcli.backends.polars_groups import KEY
+from segcli.backends.polars_rules import compile_rule, segment_column
 from segcli.errors import UsageError
 from segcli.inputs.read import collect
 from segcli.inputs.tables import Tables

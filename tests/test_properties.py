@@ -94,8 +94,9 @@ def test_same_inputs_same_members(seed: int) -> None:
 def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> None:
     """`purchased` tests run once per distinct cell (the library's path) or on every line
     (the plain plan `explain` and `why` use): the same flags for every customer."""
-    from segcli.backends.polars import build_customer_table, line_features, segment_column
+    from segcli.backends.polars import build_customer_table, line_features
     from segcli.backends.polars_items import cell_query
+    from segcli.backends.polars_rules import segment_column
     from segcli.plan import LineAgg
 
     g = Gen(seed)

@@ -1,27 +1,24 @@
 """The Polars backend: a feature plan + normalized tables → one lazy per-customer table.
 
 One group-by over orders, one over order lines (joined to their orders first), one over reviews;
-every rule of every segment is then a boolean column of that table.
+every rule of every segment is then a boolean column of that table (polars_rules.py).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import assert_never
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
 from segcli.backends.polars_compare import (
     CENTS,
-    bool_compare,
-    date_compare,
     integer_compare,
     multi_text_compare,
-    ratio_compare,
     text_compare,
 )
 from segcli.backends.polars_groups import (
+    KEY,
     Aggregate,
     Combine,
     aggregate_by_customer,
@@ -29,9 +26,15 @@ from segcli.backends.polars_groups import (
     rows_of,
 )
 from segcli.backends.polars_items import cell_query, lines_superset, with_item_flags
+from segcli.backends.polars_rules import (
+    buyers_gate,
+    members_gate,
+    segment_column,
+    segment_flag,
+    window_test,
+)
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
-from segcli.periods import Window, resolve_period
 from segcli.plan import (
     FIRST_ORDER_AT,
     LAST_ORDER_AT,
@@ -40,31 +43,12 @@ from segcli.plan import (
     LineAgg,
     OrderAgg,
     ReviewAgg,
-    customer_gate,
-    features_of,
-    purchase_gate,
-    resolve_segment,
 )
 from segcli.spec.fields import ITEM_FIELDS
 from segcli.spec.model import (
-    AllOf,
-    AnyOf,
-    Attribute,
-    Definition,
     FieldTest,
-    HasOrder,
-    InSegment,
-    Metric,
-    NoneOf,
-    Not,
-    Purchased,
-    Recency,
-    Registered,
-    Reviewed,
-    Rule,
 )
 
-KEY = "customer_key"
 CUSTOMER_ATTRIBUTES = (
     "customer_id",
     "email",
@@ -91,10 +75,6 @@ EXPORT_COLUMNS = (
 )
 ORDER_EMAIL = "order_email"
 NET = pl.col("total_cents") - pl.col("refunded_cents").fill_null(0)
-
-
-def segment_column(definition: Definition) -> str:
-    return f"segment:{definition.segment_id}"
 
 
 def build_customer_table(
@@ -237,16 +217,6 @@ def _order_agg(feature: OrderAgg) -> pl.Expr:
             assert_never(feature.measure)
 
 
-def window_test(column: str, window: Window) -> pl.Expr:
-    col = pl.col(column)
-    test = col.is_not_null()  # a column, never a literal: aggregates count rows
-    if window.start is not None:
-        test = test & (col >= window.start if window.start_inclusive else col > window.start)
-    if window.end is not None:
-        test = test & (col <= window.end if window.end_inclusive else col < window.end)
-    return test
-
-
 def order_where(where: tuple[FieldTest, ...]) -> pl.Expr:
     test = pl.lit(value=True)
     for item in where:
@@ -374,114 +344,9 @@ def _join_customers(
     return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
 
 
-def members_gate(plan: FeaturePlan) -> pl.Expr | None:
-    """A test on customers-table attributes every member of every segment passes, or None
-    when some segment has no such test (see plan.customer_gate; marketing_only counts)."""
-    tests = []
-    for definition in plan.segments:
-        rule = customer_gate(definition.rule, plan.library)
-        test = compile_rule(rule, plan) if rule is not None else None
-        if definition.marketing_only:
-            marketing = pl.col("accepts_marketing").fill_null(value=False)
-            test = marketing if test is None else test & marketing
-        if test is None:
-            return None
-        tests.append(test)
-    return pl.any_horizontal(tests) if tests else None
-
-
-def buyers_gate(plan: FeaturePlan) -> pl.Expr | None:
-    """A test on the line features (`line_features`) every member of every segment passes,
-    or None when some segment requires no purchase (see plan.purchase_gate)."""
-    tests = []
-    for definition in plan.segments:
-        rule = purchase_gate(definition.rule, plan.library)
-        if rule is None:
-            return None
-        tests.append(compile_rule(rule, plan))
-    return pl.any_horizontal(tests) if tests else None
-
-
 def _attribute_type(column: str) -> pl.DataType:
     if column == "registered_at":
         return pl.Datetime("us", "UTC")
     if column == "accepts_marketing":
         return pl.Boolean()
     return pl.String()
-
-
-# ---- rules → boolean expressions -----------------------------------------------------------
-
-
-def segment_flag(definition: Definition, plan: FeaturePlan) -> pl.Expr:
-    """A segment's rule plus its options (marketing_only; unidentified customers are kept here
-    and left out at export unless include_unidentified)."""
-    flag = compile_rule(definition.rule, plan)
-    if definition.marketing_only:
-        flag = flag & pl.col("accepts_marketing").fill_null(value=False)
-    if not definition.include_unidentified:
-        flag = flag & pl.col("email").is_not_null()
-    return flag
-
-
-def compile_rule(rule: Rule, plan: FeaturePlan) -> pl.Expr:
-    match rule:
-        case AllOf(rules=rules):
-            return pl.all_horizontal([compile_rule(r, plan) for r in rules])
-        case AnyOf(rules=rules):
-            return pl.any_horizontal([compile_rule(r, plan) for r in rules])
-        case NoneOf(rules=rules):
-            return ~pl.any_horizontal([compile_rule(r, plan) for r in rules])
-        case Not(rule=sub):
-            return ~compile_rule(sub, plan)
-        case InSegment(segment=ref):
-            return compile_rule(resolve_segment(ref, plan.library).rule, plan)
-        case Attribute():
-            return _attribute(rule)
-        case Registered(period=period):
-            window = resolve_period(period, plan.as_of, plan.timezone)
-            return window_test("registered_at", window).fill_null(value=False)
-        case Recency():
-            return _recency(rule, plan)
-        case Metric() | HasOrder() | Purchased() | Reviewed():
-            return _aggregate_rule(rule, plan)
-        case _:
-            assert_never(rule)
-
-
-def _attribute(rule: Attribute) -> pl.Expr:
-    name, comparison = rule.field, rule.comparison
-    if name == "customer_tag":
-        return multi_text_compare(pl.col("tags"), ",", comparison)
-    if name == "accepts_marketing":
-        return bool_compare(pl.col("accepts_marketing"), comparison)
-    if name == "has_email":
-        return bool_compare(pl.col("email").is_not_null(), comparison)
-    if name == "customer_id":
-        return text_compare(pl.col(KEY), comparison)
-    return text_compare(pl.col(name), comparison)  # country, postal_code, customer_type
-
-
-def _recency(rule: Recency, plan: FeaturePlan) -> pl.Expr:
-    column = (
-        FIRST_ORDER_AT if rule.field.startswith(("first", "days_since_first")) else (LAST_ORDER_AT)
-    )
-    local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
-    if rule.field.endswith("_date"):
-        return date_compare(local_day, rule.comparison)
-    as_of_day = plan.as_of.astimezone(ZoneInfo(plan.timezone)).date()
-    days = (pl.lit(as_of_day) - local_day).dt.total_days()
-    return integer_compare(days, rule.comparison)
-
-
-def _aggregate_rule(rule: Metric | HasOrder | Purchased | Reviewed, plan: FeaturePlan) -> pl.Expr:
-    names = [plan.name(f) for f in features_of(rule, plan.as_of, plan.timezone)]
-    if not isinstance(rule, Metric):
-        return pl.col(names[0]) > 0
-    match rule.field:
-        case "total_spend" | "largest_order":
-            return integer_compare(pl.col(names[0]), rule.comparison, CENTS)
-        case "average_order_value":
-            return ratio_compare(pl.col(names[0]), pl.col(names[1]), rule.comparison, CENTS)
-        case _:  # order_count, items_purchased
-            return integer_compare(pl.col(names[0]), rule.comparison)
