@@ -66,10 +66,15 @@ def _caseless_char(char: str) -> str:
 
 def _caseless_choices(test: Test) -> str | None:
     """`(?:v1|v2…)` for an equals/any-of/not test whose values all have a `caseless` form."""
-    if test.op not in {"eq", "in", "not_in"} or not test.values:
+    if test.op not in {"eq", "in", "not_in"}:
         return None
-    choices = [caseless(t) for t in _texts(test.values)]
-    if any(c is None for c in choices):
+    return _caseless_alternation(_texts(test.values))
+
+
+def _caseless_alternation(texts: list[str]) -> str | None:
+    """`(?:v1|v2…)` of the `caseless` forms of `texts`, or None when one has none."""
+    choices = [caseless(t) for t in texts]
+    if not choices or any(c is None for c in choices):
         return None
     return f"(?:{'|'.join(c for c in choices if c is not None)})"
 
@@ -129,12 +134,10 @@ def _parts_by_regex(column: pl.Expr, separator: str, comparison: Comparison) -> 
         texts = [v for v in _texts(values) if v]
         if not texts:
             return pl.lit(value=False)
-        ascii_forms = [caseless(v) for v in texts]
-        if all(ascii_forms):  # no lower-casing needed (see caseless)
-            text, choices = column, [c for c in ascii_forms if c is not None]
-        else:
-            text, choices = low, [regex_literal(v) for v in texts]
-        return text.str.contains(rf"(?:^|{sep})\s*(?:{'|'.join(choices)})\s*(?:{sep}|$)")
+        text, pattern = column, _caseless_alternation(texts)  # no lower-casing (see caseless)
+        if pattern is None:
+            text, pattern = low, f"(?:{'|'.join(regex_literal(v) for v in texts)})"
+        return text.str.contains(rf"(?:^|{sep})\s*{pattern}\s*(?:{sep}|$)")
 
     def one(test: Test) -> pl.Expr:
         return has_parts & (~hit(test.values) if test.op == "not_in" else hit(test.values))
