@@ -89,6 +89,8 @@ def members_table(
     member of at least one of the segments (the others are never materialised)."""
     from segcli.backends.polars import (  # noqa: PLC0415
         build_members_table,
+        id_order,
+        id_order_query,
         item_cell_query,
         line_features,
     )
@@ -97,10 +99,12 @@ def members_table(
     plan = plan_segments(segments, tables, as_of, library)
     exclude = tables.settings.exclude_statuses
     lines = None
-    if plan.needs_lines:  # three queries, one after the other: see line_features
+    if plan.needs_lines:  # up to four queries, one after the other: see line_features
         query = item_cell_query(plan, tables)
         cells = None if query is None else collect(query, tables, ["lines"])
-        per_line = line_features(plan, tables, exclude, cells, gated=True)
+        check = id_order_query(plan, tables, gated=True)
+        order = None if check is None else id_order(collect(check, tables, ["orders", "lines"]))
+        per_line = line_features(plan, tables, exclude, cells, gated=True, order=order)
         lines = collect(per_line, tables, ["orders", "customers", "lines", "products"])
     return _collect(build_members_table(plan, tables, exclude, lines), tables, plan)
 

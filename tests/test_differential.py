@@ -348,6 +348,12 @@ def make_shop(g: Gen) -> Shop:
     shop.tables["reviews"] = _review_rows(g, shop, people, style)
     shop.keys = [p.key for p in people]
     shop.ids_file = g.some([*shop.keys, "C999"], 3)
+    for table in ("orders", "order_lines"):  # sorted by order id the same way: a merge join
+        how = g.pick(["as numbered", "reversed", "shuffled"])
+        if how == "reversed":
+            shop.tables[table].reverse()
+        elif how == "shuffled":
+            g.shuffle(shop.tables[table])
     return shop
 
 

@@ -7,7 +7,7 @@ every rule of every segment is then a boolean column of that table (polars_rules
 from __future__ import annotations
 
 from datetime import datetime
-from typing import assert_never
+from typing import Literal, assert_never
 
 import polars as pl
 
@@ -119,16 +119,56 @@ def line_features(
     cells: pl.DataFrame | None,
     *,
     gated: bool = False,
+    order: Order = None,
 ) -> pl.LazyFrame:
     """customer_key and the order-line features, as a query of its own: collected before the
     main one, the lines' join and the orders' group-by do not hold memory at the same time
     (at 30M orders the one pass of rules/ peaked at 7.3 GB as one query, 4.2 GB this way).
-    `cells`: the collected `item_cell_query` (item tests then run once per distinct cell)."""
+    `cells`: the collected `item_cell_query` (item tests then run once per distinct cell).
+    `order`: the lines and the orders are both sorted by order id this way (`id_order`)."""
     if tables.lines is None:
         raise ValueError("needs order lines")
-    orders, _known, _gate = _scope(plan, tables, exclude, gated=gated)
+    orders, _known, gate = _scope(plan, tables, exclude, gated=gated)
     keys = tables.order_keys or KeyRule(tables.settings)
-    return _aggregate_lines(tables.lines, orders, plan, keys, cells)
+    merge = order if gate is None else None  # rows_of does not keep the orders' order
+    return _aggregate_lines(tables.lines, orders, plan, keys, cells, merge)
+
+
+Order = Literal["ascending", "descending"] | None
+
+
+def id_order_query(plan: FeaturePlan, tables: Tables, *, gated: bool) -> pl.LazyFrame | None:
+    """What to collect before `line_features` to know whether the lines and the orders are
+    both sorted by order id (exports often are: one order after the other); None when the
+    lines' join would not use it. Sorted, the join is a merge join, no hash table: at 30M
+    orders, 2.0 GB instead of 4.2 GB for the line features of rules/ (the check: 4 s)."""
+    if not plan.needs_lines or tables.lines is None:
+        return None
+    if _gate(plan, tables, gated=gated) is not None:
+        return None
+    checks = [
+        frame.select(
+            pl.col("order_id").is_sorted().alias(f"{name}_ascending"),
+            pl.col("order_id").is_sorted(descending=True).alias(f"{name}_descending"),
+        )
+        for name, frame in (("lines", tables.lines), ("orders", tables.orders))
+    ]
+    return pl.concat(checks, how="horizontal")
+
+
+def id_order(checked: pl.DataFrame) -> Order:
+    """The collected `id_order_query` as the order both files share, if any."""
+    row = checked.row(0, named=True)
+    if row["lines_ascending"] and row["orders_ascending"]:
+        return "ascending"
+    if row["lines_descending"] and row["orders_descending"]:
+        return "descending"
+    return None
+
+
+def _gate(plan: FeaturePlan, tables: Tables, *, gated: bool) -> pl.Expr | None:
+    """The customers gate `_scope` applies, if any."""
+    return members_gate(plan) if gated and tables.customers is not None else None
 
 
 def _scope(
@@ -146,7 +186,7 @@ def _scope(
     item every segment requires (`buyers_gate`)."""
     orders = seen_orders(tables.orders, plan.as_of, exclude)
     known = _known_customers(tables.customers)
-    gate = members_gate(plan) if gated and known is not None else None
+    gate = _gate(plan, tables, gated=gated)
     if known is not None and gate is not None:
         known = known.filter(gate)
         orders = rows_of(orders, known)
@@ -262,6 +302,7 @@ def _aggregate_lines(
     plan: FeaturePlan,
     keys: KeyRule,
     cells: pl.DataFrame | None,
+    order: Order = None,
 ) -> pl.LazyFrame:
     """Lines joined to their (seen) orders, then one group-by per customer.
 
@@ -285,6 +326,10 @@ def _aggregate_lines(
     tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
     if all(_bounded(f) for f in features):
         seen = seen.filter(pl.any_horizontal(list(tests.values())))
+    if order is not None:  # filters keep the files' order
+        descending = order == "descending"
+        tested = tested.set_sorted("order_id", descending=descending)
+        seen = seen.set_sorted("order_id", descending=descending)
     joined = tested.join(seen, on="order_id", how="inner")
     aggregates = []
     for feature in features:
