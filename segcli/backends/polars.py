@@ -139,10 +139,16 @@ Order = Literal["ascending", "descending"] | None
 
 def id_order_query(plan: FeaturePlan, tables: Tables, *, gated: bool) -> pl.LazyFrame | None:
     """What to collect before `line_features` to know whether the lines and the orders are
-    both sorted by order id (exports often are: one order after the other); None when the
-    lines' join would not use it. Sorted, the join is a merge join, no hash table: at 30M
-    orders, 2.0 GB instead of 4.2 GB for the line features of rules/ (the check: 4 s)."""
+    both sorted by order id (exports often are: one order after the other). Sorted, the join
+    is a merge join, no hash table: at 30M orders, 2.0 GB instead of 4.2 GB for the line
+    features of rules/ (the check: 4 s from Parquet, a parse of both files from CSV).
+
+    None when it would not pay: when every feature tests items, only the lines passing a test
+    are joined and the hash table holds those (the smaller side), not every order; and when
+    the customers gate narrows the orders, as rows_of does not keep their order."""
     if not plan.needs_lines or tables.lines is None:
+        return None
+    if all(f.item for f in plan.features(LineAgg) if isinstance(f, LineAgg)):
         return None
     if _gate(plan, tables, gated=gated) is not None:
         return None
