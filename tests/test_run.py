@@ -323,7 +323,10 @@ def test_the_row_order_of_the_exports_changes_no_member(rows: str, tmp_path: Pat
         frame = pl.read_parquet(DATA / f"{name}.parquet")
         if name == "order_lines" or (name == "orders" and rows != "lines reversed"):
             order = list(range(frame.height))
-            random.Random(5).shuffle(order) if rows == "shuffled" else order.reverse()
+            if rows == "shuffled":
+                random.Random(5).shuffle(order)
+            else:
+                order.reverse()
             frame = frame[order]
         frame.write_parquet(tmp_path / f"{name}.parquet")
     expected = {"reversed": "descending", "shuffled": None, "lines reversed": None}[rows]
