@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from segcli.cli import ALLOCATOR_CONF, tune_allocator
 from segcli.errors import ExitCode
 from segcli.export import EXPORT_HEADER
 
@@ -198,3 +199,13 @@ def test_debug_shows_a_traceback_only_when_asked(tmp_path: Path) -> None:
     loud = segcli("--debug", "build", "rules/vip.yaml", str(tmp_path / "nope.csv"), "-o", "-")
     assert "Traceback" not in quiet.stderr
     assert "Traceback" in loud.stderr
+
+
+def test_the_cli_returns_freed_memory_unless_the_user_tuned_the_allocator() -> None:
+    fresh: dict[str, str] = {}
+    tune_allocator(fresh)
+    assert fresh == {"_RJEM_MALLOC_CONF": ALLOCATOR_CONF}
+    assert "muzzy_decay_ms:0" in ALLOCATOR_CONF
+    tuned = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
+    tune_allocator(tuned)
+    assert tuned == {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
