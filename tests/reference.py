@@ -32,6 +32,7 @@ class Order:
     order_id: str
     key: str | None
     email: str | None
+    email_raw: str | None  # as written: ties on `at` go to the smallest
     at: datetime
     total: Decimal
     refunded: Decimal
@@ -161,6 +162,7 @@ def read_orders(path: Path, tz: tzinfo) -> list[Order]:
                 order_id=row["order_id"].strip(),
                 key=_key(row),
                 email=_email(row),
+                email_raw=_cell(row, "email"),
                 at=parse_timestamp(row["ordered_at"], tz),
                 total=_money(_cell(row, "total")),
                 refunded=_money(_cell(row, "refunded")),
@@ -316,7 +318,8 @@ def _to_date(value: Any) -> date:
 
 
 def build_universe(ctx: Context) -> dict[str, Person]:
-    """Customers rows plus identities of orders at or before the as-of; later orders are unseen."""
+    """Customers rows plus identities of orders at or before the as-of; later orders are unseen.
+    A person's email: the customers row's, else that of their earliest order carrying one."""
     people: dict[str, Person] = {}
     for c in ctx.data.customers:
         people[c.key] = Person(key=c.key, customer=c, email=c.email)
@@ -325,10 +328,11 @@ def build_universe(ctx: Context) -> dict[str, Person]:
             continue
         if o.key not in people:
             people[o.key] = Person(key=o.key, customer=None, email=None)
-        person = people[o.key]
-        person.orders.append(o)
-        if person.customer is None and person.email is None and o.email is not None:
-            person.email = o.email
+        people[o.key].orders.append(o)
+    for person in people.values():
+        emailed = [(o.at, o.email_raw or "", o.email) for o in person.orders if o.email]
+        if person.email is None and emailed:
+            person.email = min(emailed)[2]
     return people
 
 

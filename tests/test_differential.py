@@ -226,6 +226,8 @@ def _customer_rows(g: Gen, shop: Shop, people: list[Person], style: str) -> list
         if g.chance(70):
             registered = render_instant(g, min(instant(g, shop), shop.as_of_instant), style)
         email = "" if p.email is None else _email_variant(g, p.email)
+        if p.customer_id is not None and g.chance(25):
+            email = ""  # the export email then comes from the earliest order carrying one
         rows.append(
             [
                 p.customer_id or "",
@@ -248,6 +250,8 @@ def _identity(g: Gen, person: Person | None) -> list[str]:
     if person is None:
         return ["", ""]
     email = "" if person.email is None else _email_variant(g, person.email)
+    if person.customer_id is not None and g.chance(20):  # a row with its own email, or none
+        email = g.pick(["", f"other.{person.key}@example.com", f"Other.{person.key}@example.com"])
     return [person.customer_id or "", email]
 
 
