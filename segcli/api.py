@@ -93,20 +93,23 @@ def members_table(
         id_order_query,
         item_cell_query,
         line_features,
+        order_email_query,
     )
     from segcli.inputs.read import collect  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
     exclude = tables.settings.exclude_statuses
     lines = None
-    if plan.needs_lines:  # up to four queries, one after the other: see line_features
+    if plan.needs_lines:  # up to five queries, one after the other: see line_features
         query = item_cell_query(plan, tables)
         cells = None if query is None else collect(query, tables, ["lines"])
         check = id_order_query(plan, tables, gated=True)
         order = None if check is None else id_order(collect(check, tables, ["orders", "lines"]))
         per_line = line_features(plan, tables, exclude, cells, gated=True, order=order)
         lines = collect(per_line, tables, ["orders", "customers", "lines", "products"])
-    return _collect(build_members_table(plan, tables, exclude, lines), tables, plan)
+    query = order_email_query(plan, tables, exclude, lines)
+    emails = None if query is None else collect(query, tables, ["orders", "customers"])
+    return _collect(build_members_table(plan, tables, exclude, lines, emails), tables, plan)
 
 
 def _collect(lazy: pl.LazyFrame, tables: Tables, plan: FeaturePlan) -> pl.DataFrame:

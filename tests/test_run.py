@@ -275,16 +275,18 @@ def sample_tables(folder: Path = DATA) -> Tables:
     )
 
 
-def test_all_rules_are_built_in_four_queries_reading_each_input_once_each() -> None:
-    """`segcli run` over every rules file is four queries whatever the number of segments:
+def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> None:
+    """`segcli run` over every rules file is five queries whatever the number of segments:
     the distinct item cells, whether the files are sorted by order id, the line features, the
-    rest; each scans an input at most once, and only the first three read the order lines."""
+    order emails of customers without one, the rest; each scans an input at most once, and
+    only the first three read the order lines."""
     from segcli.backends.polars import (
         build_members_table,
         id_order,
         id_order_query,
         item_cell_query,
         line_features,
+        order_email_query,
     )
 
     tables = sample_tables()
@@ -296,7 +298,10 @@ def test_all_rules_are_built_in_four_queries_reading_each_input_once_each() -> N
     order = id_order(check.collect())
     assert order == "ascending"  # sample_data is written one order after the other
     per_line = line_features(plan, tables, (), cells.collect(), gated=True, order=order)
-    main = build_members_table(plan, tables, (), per_line.collect())
+    lines = per_line.collect()
+    emails = order_email_query(plan, tables, (), lines)
+    assert emails is not None
+    main = build_members_table(plan, tables, (), lines, emails.collect())
 
     def scanned(query: pl.LazyFrame) -> list[str]:
         text = query.explain(engine="streaming")
@@ -309,6 +314,7 @@ def test_all_rules_are_built_in_four_queries_reading_each_input_once_each() -> N
     assert scanned(cells) == ["order_lines"]
     assert scanned(check) == ["order_lines", "orders"]
     assert scanned(per_line) == ["order_lines", "orders"]
+    assert scanned(emails) == ["customers", "orders"]
     assert scanned(main) == ["customers", "orders", "reviews"]
 
 

@@ -49,10 +49,24 @@ def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     id as written is one of the keys, plus every row a normalization could map elsewhere
     (identified by email, or by an id with white space at an end), which the grouping then
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by)."""
-    plain_id = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
     ids = customers.select(pl.col(KEY).alias(RAW_KEY))
-    matched = rows.filter(plain_id).join(ids, on=RAW_KEY, how="semi")
-    return pl.concat([matched, rows.filter(~plain_id)], how="vertical")
+    matched = rows.filter(_PLAIN_ID).join(ids, on=RAW_KEY, how="semi")
+    return pl.concat([matched, rows.filter(~_PLAIN_ID)], how="vertical")
+
+
+def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+    """The rows that may belong to someone not among `customers` (a frame with unique
+    customer_key): rows_of's complement on the plain ids, plus every row a normalization could
+    map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
+    row; cheap to aggregate when `customers` are most of those who buy."""
+    hit = "__segcli_hit"
+    ids = customers.select(pl.col(KEY).alias(RAW_KEY), pl.lit(value=True).alias(hit))
+    flagged = rows.join(ids, on=RAW_KEY, how="left")
+    return flagged.filter(~_PLAIN_ID | pl.col(hit).is_null()).drop(hit)
+
+
+# A row whose identity as written is its customer_key: an id with no white space at an end.
+_PLAIN_ID = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 
 
 def _combine(aggregate: Aggregate) -> pl.Expr:

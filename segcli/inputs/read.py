@@ -105,6 +105,7 @@ def open_tables(
         sources=tuple(raw.source.path for read in reads for raw, _layout in read.files),
         has_registration_date=bool(customer_read and customer_read.has_column("registered_at")),
         layout=order_read.layout,
+        orders_parquet=all(raw.source.format == "parquet" for raw, _layout in order_read.files),
         settings=settings,
         checks=InputChecks({role: read for role, read in roles.items() if read}, settings),
     )

@@ -81,6 +81,8 @@ class Tables:
     checks: InputChecks | None = field(default=None, compare=False, repr=False)
     # How the orders' raw identity pair becomes customer_key (None: the plain rule)
     order_keys: KeyRule | None = field(default=None, compare=False, repr=False)
+    # Every orders file is Parquet: a few of its columns are cheap to read again
+    orders_parquet: bool = False
 
 
 # Internal order columns (see segcli.inputs.assemble.finish_orders and KeyRule): the identity
