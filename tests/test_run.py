@@ -318,6 +318,19 @@ def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> N
     assert scanned(main) == ["customers", "orders", "reviews"]
 
 
+def test_a_segment_of_few_customers_reads_the_orders_once() -> None:
+    """Where a customers gate narrows the orders to few customers', the main query's group-by
+    finds their emails: a query of their own would read every order again for little."""
+    from segcli import api
+    from segcli.backends.polars import order_email_query
+
+    tables = sample_tables()
+    gb = api.load_definitions([ROOT / "rules" / "new_registrations_gb.yaml"])
+    as_of = api.effective_as_of(None, AS_OF, tables.settings)
+    assert order_email_query(api.plan_segments(gb, tables, as_of), tables, ()) is None
+    assert order_email_query(rules_plan(tables), tables, ()) is not None
+
+
 @pytest.mark.parametrize("rows", ["reversed", "shuffled", "lines reversed"])
 def test_the_row_order_of_the_exports_changes_no_member(rows: str, tmp_path: Path) -> None:
     """Sorted by order id the same way, the lines' join is a merge join; in any other order a

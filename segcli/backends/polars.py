@@ -226,12 +226,17 @@ def order_email_query(
     costs more than it saves: when they are not Parquet (10M orders from CSV: 6.1 s instead of
     4.8 s for vip, as every cell is parsed again; from Parquet 2.3 s instead of 2.0 s, and at
     30M 6.6 s and 1.5 GB instead of 5.6 s and 2.4 GB), without a customers table, or when the
-    orders have no customer_id column (matched to customers by email, all would be read).
-    `lines`: as for `build_members_table`."""
+    orders have no customer_id column (matched to customers by email, all would be read); and
+    when a gate already narrows the orders to those of few customers, so the main group-by is
+    small (10M orders: new_gb_ie_no_order 1.8 s instead of 1.2 s, brand_not_sku 3.4 s instead
+    of 2.9 s). `lines`: as for `build_members_table`."""
     matched_by_email = tables.order_keys is not None and tables.order_keys.customers is not None
     if not tables.orders_parquet or tables.customers is None or matched_by_email:
         return None
-    orders, known, _gate = _scope(plan, tables, exclude, gated=True, lines=lines)
+    narrowed = lines is not None and buyers_gate(plan) is not None
+    if narrowed or _gate(plan, tables, gated=True) is not None:
+        return None
+    orders, known = _scope(plan, tables, exclude, gated=True, lines=lines)[:2]
     if known is None:
         return None
     keys = tables.order_keys or KeyRule(tables.settings)
