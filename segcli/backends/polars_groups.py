@@ -45,13 +45,13 @@ def aggregate_by_customer(
 
 
 def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
-    """The rows that may belong to one of `customers` (a frame with customer_key): rows whose
-    id as written is one of the keys, plus every row a normalization could map elsewhere
+    """The rows that may belong to one of `customers` (a frame with unique customer_key): rows
+    whose id as written is one of the keys, plus every row a normalization could map elsewhere
     (identified by email, or by an id with white space at an end), which the grouping then
-    resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by)."""
-    ids = customers.select(pl.col(KEY).alias(RAW_KEY))
-    matched = rows.filter(_PLAIN_ID).join(ids, on=RAW_KEY, how="semi")
-    return pl.concat([matched, rows.filter(~_PLAIN_ID)], how="vertical")
+    resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
+    One pass over `rows`: a concat of two filters of them made Polars hold every row read (30M
+    orders: 2.7 GB for new_gb_ie_no_order, 1.2 GB this way)."""
+    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_not_null()).drop(_HIT)
 
 
 def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
@@ -59,14 +59,18 @@ def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame
     customer_key): rows_of's complement on the plain ids, plus every row a normalization could
     map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
     row; cheap to aggregate when `customers` are most of those who buy."""
-    hit = "__segcli_hit"
-    ids = customers.select(pl.col(KEY).alias(RAW_KEY), pl.lit(value=True).alias(hit))
-    flagged = rows.join(ids, on=RAW_KEY, how="left")
-    return flagged.filter(~_PLAIN_ID | pl.col(hit).is_null()).drop(hit)
+    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_null()).drop(_HIT)
 
 
 # A row whose identity as written is its customer_key: an id with no white space at an end.
 _PLAIN_ID = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
+_HIT = "__segcli_hit"
+
+
+def _with_hit(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+    """`rows` and _HIT: true where the id as written is a key of `customers`, else null."""
+    ids = customers.select(pl.col(KEY).alias(RAW_KEY), pl.lit(value=True).alias(_HIT))
+    return rows.join(ids, on=RAW_KEY, how="left")
 
 
 def _combine(aggregate: Aggregate) -> pl.Expr:
