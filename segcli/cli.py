@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -493,7 +493,7 @@ def inspect(
 ALLOCATOR_CONF = "muzzy_decay_ms:0"
 
 
-def tune_allocator(environ: dict[str, str] | os._Environ[str] = os.environ) -> None:
+def tune_allocator(environ: MutableMapping[str, str] = os.environ) -> None:
     """Before Polars is imported: return freed memory promptly, unless the user configured it."""
     environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR_CONF)
 
