@@ -219,26 +219,23 @@ def order_email_query(
     """What to collect before `build_members_table`: customer_key and the earliest order email
     of the buyers the customers table gives no email, the only ones whose export email comes
     from their orders. Where most customers have an email these are few orders, and the main
-    query's group-by of every order no longer carries an email per group: at 30M orders the
-    orders' group-by took 1.6-1.8 GB instead of 2.3-2.6 GB, and 8 s instead of 10-12 s.
+    query's group-by no longer carries every order's email: at 30M orders, rules/ peaked at
+    2.1 GB instead of 2.6 GB in the same time; vip at 1.5 GB instead of 2.4 GB, 1 s slower.
 
-    None (the main query's group-by then computes the emails) when reading the orders again
-    costs more than it saves: when they are not Parquet (10M orders from CSV: 6.1 s instead of
-    4.8 s for vip, as every cell is parsed again; from Parquet 2.3 s instead of 2.0 s, and at
-    30M 6.6 s and 1.5 GB instead of 5.6 s and 2.4 GB), without a customers table, or when the
-    orders have no customer_id column (matched to customers by email, all would be read); and
-    when a gate already narrows the orders to those of few customers, so the main group-by is
-    small (10M orders: new_gb_ie_no_order 1.8 s instead of 1.2 s, brand_not_sku 3.4 s instead
-    of 2.9 s). `lines`: as for `build_members_table`."""
+    None (the main query's group-by then computes the emails) where reading the orders again
+    costs more than it saves: when they are not Parquet (every cell parsed again: vip at 10M
+    orders from CSV took 6.1 s instead of 4.8 s); when a gate already narrows the orders to
+    few customers' (`_scope`: new_gb_ie_no_order 1.8 s instead of 1.2 s); without a customers
+    table; and when the orders have no customer_id column (matched to customers by email,
+    every order would be read). `lines`: as for `build_members_table`."""
     matched_by_email = tables.order_keys is not None and tables.order_keys.customers is not None
-    if not tables.orders_parquet or tables.customers is None or matched_by_email:
+    if not tables.orders_parquet or matched_by_email:
         return None
     narrowed = lines is not None and buyers_gate(plan) is not None
-    if narrowed or _gate(plan, tables, gated=True) is not None:
+    known = _known_customers(tables.customers)
+    if known is None or narrowed or _gate(plan, tables, gated=True) is not None:
         return None
-    orders, known = _scope(plan, tables, exclude, gated=True, lines=lines)[:2]
-    if known is None:
-        return None
+    orders = seen_orders(tables.orders, plan.as_of, exclude)  # no gate: as `_scope` has them
     keys = tables.order_keys or KeyRule(tables.settings)
     others = rows_apart_from(orders, known.filter(pl.col("email").is_not_null()))
     return _earliest_email(aggregate_by_customer(others, _EMAIL_AGGREGATES, keys), keys)
