@@ -10,9 +10,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segcli.errors import InputError, UsageError
-from segcli.inputs.tables import Settings, Tables
+from segcli.inputs.settings import Settings
+from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label, resolve_as_of
-from segcli.plan import FeaturePlan, plan_features, walk_conditions
+from segcli.plan import (
+    EXPORT_COLUMNS,
+    FeaturePlan,
+    plan_features,
+    segment_column,
+    walk_conditions,
+)
 from segcli.spec.model import Definition, Registered
 from segcli.spec.parse import load_definitions, load_with_dependencies, parse_definition
 
@@ -128,9 +135,6 @@ def build_members(
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
     """The export rows (export columns, sorted by customer key) of one segment."""
-    from segcli.backends.polars import EXPORT_COLUMNS  # noqa: PLC0415
-    from segcli.backends.polars_rules import segment_column  # noqa: PLC0415
-
     table = members_table([definition], tables, as_of, library)
     flag = segment_column(definition)
     return table.filter(table[flag]).select(EXPORT_COLUMNS).sort("customer_key")

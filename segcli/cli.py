@@ -19,7 +19,8 @@ from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
-    from segcli.inputs.tables import Settings, Tables
+    from segcli.inputs.settings import Settings
+    from segcli.inputs.tables import Tables
     from segcli.spec.model import Definition
 
 app = typer.Typer(
@@ -266,7 +267,7 @@ def explain(
     in force (which orders count, how spend is computed) and, given the data, the Polars plan."""
     from segcli import api
     from segcli.explain import explain_text
-    from segcli.inputs.tables import Settings
+    from segcli.inputs.settings import Settings
 
     with reporting():
         target, library = _load_one(definition)

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from segcli.inputs.tables import Settings, Tables
+from segcli.inputs.settings import Settings
+from segcli.inputs.tables import Tables
 from segcli.periods import Window, resolve_period
 from segcli.plan import walk_conditions
 from segcli.spec.describe import describe_period, describe_rule
@@ -101,8 +102,8 @@ def _plan(
     definition: Definition, library: Sequence[Definition], as_of: datetime, tables: Tables
 ) -> str:
     from segcli.api import plan_segments  # noqa: PLC0415
-    from segcli.backends.polars import EXPORT_COLUMNS, build_customer_table  # noqa: PLC0415
-    from segcli.backends.polars_rules import segment_column  # noqa: PLC0415
+    from segcli.backends.polars import build_customer_table  # noqa: PLC0415
+    from segcli.plan import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
 
     plan = plan_segments([definition], tables, as_of, library)
     lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)

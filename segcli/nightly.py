@@ -204,8 +204,8 @@ def _build_all(
     with_id: bool,
 ) -> None:
     from segcli.api import members_table  # noqa: PLC0415
-    from segcli.backends.polars_rules import segment_column  # noqa: PLC0415
     from segcli.export import render_lines  # noqa: PLC0415
+    from segcli.plan import segment_column  # noqa: PLC0415
 
     started = time.monotonic()
     # The inputs are hashed once for every manifest of the run, beside the query.

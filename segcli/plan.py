@@ -58,11 +58,44 @@ class ReviewAgg:
 
 Feature = OrderAgg | LineAgg | ReviewAgg
 
-# Columns every per-customer table carries, whatever the rules (the first and last order's
-# instants only when a rule reads them: FeaturePlan.needs_recency).
+# Names every engine shares. The per-customer table of every engine is keyed by KEY and
+# carries LIFETIME_SPEND (the first and last order's instants only when a rule reads them:
+# FeaturePlan.needs_recency); its members table is EXPORT_COLUMNS plus one boolean column per
+# segment, named by `segment_column`.
+KEY = "customer_key"
 LIFETIME_SPEND = "spend_cents"
 FIRST_ORDER_AT = "first_order_at"
 LAST_ORDER_AT = "last_order_at"
+# The customers-table attributes a per-customer table carries (null for a buyer without a row).
+MEMBER_ATTRIBUTES = (
+    "customer_id",
+    "email",
+    "first_name",
+    "last_name",
+    "name",
+    "registered_at",
+    "country",
+    "postal_code",
+    "customer_type",
+    "accepts_marketing",
+    "tags",
+)
+EXPORT_COLUMNS = (
+    KEY,
+    "name",
+    "first_name",
+    "last_name",
+    "email",
+    "registered_at",
+    "country",
+    "postal_code",
+    LIFETIME_SPEND,
+)
+
+
+def segment_column(definition: Definition) -> str:
+    """The members table's flag column of one segment."""
+    return f"segment:{definition.segment_id}"
 
 
 @dataclass(slots=True)
@@ -102,8 +135,25 @@ def plan_features(
         for condition in walk_conditions(definition.rule, by_id):
             plan.needs_recency |= isinstance(condition, Recency)
             for feature in features_of(condition, as_of, timezone):
-                plan.names.setdefault(feature, f"f{len(plan.names)}")
+                if feature not in plan.names:
+                    plan.names[feature] = feature_column(feature, len(plan.names))
     return plan
+
+
+_MEASURE_NAMES = {
+    "count": "orders",
+    "spend": "spend",
+    "max_total": "largest_order",
+    "lines": "lines_bought",
+    "quantity": "items_bought",
+}
+
+
+def feature_column(feature: Feature, number: int) -> str:
+    """A feature's column in the per-customer table: what it measures, numbered in the plan
+    (`orders_0`, `spend_1`, `lines_bought_2`, `reviews_3`)."""
+    measure = "reviews" if isinstance(feature, ReviewAgg) else _MEASURE_NAMES[feature.measure]
+    return f"{measure}_{number}"
 
 
 def resolve_segment(ref: str, library: dict[str, Definition]) -> Definition:

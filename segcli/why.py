@@ -12,12 +12,19 @@ import polars as pl
 
 from segcli.api import plan_segments
 from segcli.backends.polars import build_customer_table
-from segcli.backends.polars_groups import KEY
-from segcli.backends.polars_rules import compile_rule, segment_column
+from segcli.backends.polars_rules import compile_rule
 from segcli.errors import UsageError
 from segcli.inputs.read import collect
 from segcli.inputs.tables import Tables
-from segcli.plan import FIRST_ORDER_AT, LAST_ORDER_AT, FeaturePlan, features_of, resolve_segment
+from segcli.plan import (
+    FIRST_ORDER_AT,
+    KEY,
+    LAST_ORDER_AT,
+    FeaturePlan,
+    features_of,
+    resolve_segment,
+    segment_column,
+)
 from segcli.spec.describe import describe_condition
 from segcli.spec.model import (
     AllOf,

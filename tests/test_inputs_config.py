@@ -8,7 +8,7 @@ import pytest
 
 from segcli.errors import UsageError
 from segcli.inputs.config import find_config, load_settings
-from segcli.inputs.tables import MoneyFormat, StatusRule
+from segcli.inputs.settings import MoneyFormat, StatusRule
 
 if TYPE_CHECKING:
     from pathlib import Path

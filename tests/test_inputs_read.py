@@ -12,12 +12,11 @@ import pytest
 
 from segcli.errors import InputError
 from segcli.inputs.read import collect, open_tables
+from segcli.inputs.settings import MoneyFormat, Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
     LINE_COLUMNS,
     ORDER_COLUMNS,
-    MoneyFormat,
-    Settings,
     polars_schema,
 )
 

@@ -96,8 +96,7 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
     (the plain plan `explain` and `why` use): the same flags for every customer."""
     from segcli.backends.polars import build_customer_table, line_features
     from segcli.backends.polars_items import cell_query
-    from segcli.backends.polars_rules import segment_column
-    from segcli.plan import LineAgg
+    from segcli.plan import LineAgg, segment_column
 
     g = Gen(seed)
     shop = make_shop(g)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
 from segcli.inputs.assemble import KeyRule
-from segcli.inputs.tables import Settings
+from segcli.inputs.settings import Settings
 from segcli.inputs.values import is_blank, text
 from segcli.spec.model import Comparison
 from segcli.spec.model import Test as ValueTest

@@ -1,1 +1,105 @@
-"""Backends: a feature plan + normalized tables → a per-customer table with segment flags."""
+"""The engine seam: every engine is a package here behind one interface.
+
+An engine opens the inputs it can read (`Engine.open_inputs`) and turns a backend-neutral
+`FeaturePlan` over them into the members table: the columns `plan.EXPORT_COLUMNS` and one
+boolean column per segment (`plan.segment_column`), one row per customer who is a member of at
+least one of the plan's segments. Export, snapshots and nightly runs consume that table alone,
+so every engine gives byte-identical snapshots.
+
+Nothing outside an engine's package imports it: `load_engine` finds it by name, so Polars is the
+only engine loaded by default and an engine's dependencies (PySpark) are optional.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from segcli.errors import UsageError
+from segcli.inputs.settings import Settings
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from segcli.inputs.sources import PathSpec
+    from segcli.plan import FeaturePlan
+    from segcli.spec.model import Rule
+
+ENGINES = ("polars", "spark")
+DEFAULT_ENGINE = "polars"
+
+
+@dataclass(frozen=True, slots=True)
+class InputRequest:
+    """The input files a user names, and the settings that shape reading them."""
+
+    orders: PathSpec
+    lines: PathSpec | None = None
+    customers: PathSpec | None = None
+    reviews: PathSpec | None = None
+    products: PathSpec | None = None
+    settings: Settings = field(default_factory=Settings)
+    preset: str | None = None
+
+
+class Inputs(Protocol):
+    """What every engine's opened inputs tell the rest of segcli."""
+
+    @property
+    def engine(self) -> str:
+        """The name of the engine that opened them (and evaluates plans over them)."""
+        ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def sources(self) -> tuple[Path, ...]:
+        """Every input file, in a stable order (for manifests)."""
+        ...
+
+    @property
+    def has_registration_date(self) -> bool: ...
+
+    @property
+    def has_lines(self) -> bool: ...
+
+    @property
+    def has_reviews(self) -> bool: ...
+
+
+class Engine(Protocol):
+    """One engine: inputs in, members table out; plus what `why` and `explain` need."""
+
+    name: str
+
+    def open_inputs(self, request: InputRequest) -> Inputs:
+        """Open (lazily, reading no data yet) the inputs; bad files raise InputError."""
+        ...
+
+    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
+        """EXPORT_COLUMNS and one flag per segment of the plan, for the members only."""
+        ...
+
+    def customer_values(
+        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
+    ) -> dict[str, object] | None:
+        """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
+        `rules[i]` holds, and each segment's flag; None when the data has no such customer."""
+        ...
+
+    def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
+        """The engine's query plan for the plan's segments, for `segcli explain`."""
+        ...
+
+
+def load_engine(name: str) -> Engine:
+    """The engine of that name (its package is imported only now)."""
+    if name not in ENGINES:
+        raise UsageError(f"unknown engine '{name}'; known engines: {', '.join(ENGINES)}")
+    module = importlib.import_module(f"segcli.backends.{name}")
+    engine: Engine = module.ENGINE
+    return engine

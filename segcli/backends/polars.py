@@ -18,7 +18,6 @@ from segcli.backends.polars_compare import (
     text_compare,
 )
 from segcli.backends.polars_groups import (
-    KEY,
     Aggregate,
     Combine,
     aggregate_by_customer,
@@ -30,50 +29,29 @@ from segcli.backends.polars_items import cell_query, lines_superset, with_item_f
 from segcli.backends.polars_rules import (
     buyers_gate,
     members_gate,
-    segment_column,
     segment_flag,
     window_test,
 )
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY, Tables
 from segcli.plan import (
+    EXPORT_COLUMNS,
     FIRST_ORDER_AT,
+    KEY,
     LAST_ORDER_AT,
     LIFETIME_SPEND,
+    MEMBER_ATTRIBUTES,
     FeaturePlan,
     LineAgg,
     OrderAgg,
     ReviewAgg,
+    segment_column,
 )
 from segcli.spec.fields import ITEM_FIELDS
 from segcli.spec.model import (
     FieldTest,
 )
 
-CUSTOMER_ATTRIBUTES = (
-    "customer_id",
-    "email",
-    "first_name",
-    "last_name",
-    "name",
-    "registered_at",
-    "country",
-    "postal_code",
-    "customer_type",
-    "accepts_marketing",
-    "tags",
-)
-EXPORT_COLUMNS = (
-    KEY,
-    "name",
-    "first_name",
-    "last_name",
-    "email",
-    "registered_at",
-    "country",
-    "postal_code",
-    LIFETIME_SPEND,
-)
 ORDER_EMAIL = "order_email"
 NET = pl.col("total_cents") - pl.col("refunded_cents").fill_null(0)
 
@@ -426,7 +404,7 @@ def _known_customers(customers: pl.LazyFrame | None) -> pl.LazyFrame | None:
     if customers is None:
         return None
     first = pl.col(KEY).is_not_null() & pl.col(KEY).is_first_distinct()
-    return customers.filter(first).select(KEY, *CUSTOMER_ATTRIBUTES)
+    return customers.filter(first).select(KEY, *MEMBER_ATTRIBUTES)
 
 
 def _join_customers(
@@ -435,7 +413,7 @@ def _join_customers(
     """The universe: every known customer plus every buyer (gated: the known customers only,
     as no buyer without a customers row passes the gate)."""
     if known is None:
-        attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in CUSTOMER_ATTRIBUTES]
+        attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
     elif gated:
         table = known.join(per_customer, on=KEY, how="left")

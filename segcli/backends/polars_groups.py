@@ -17,8 +17,8 @@ import polars as pl
 
 from segcli.inputs.assemble import KeyRule
 from segcli.inputs.tables import FROM_EMAIL, RAW_KEY
+from segcli.plan import KEY
 
-KEY = "customer_key"
 Combine = Literal["sum", "min", "max", "earliest"]
 
 

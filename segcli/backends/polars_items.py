@@ -17,7 +17,7 @@ import polars as pl
 from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
 from segcli.inputs.columns import SPECS
 from segcli.inputs.parse import normalize_text
-from segcli.inputs.tables import Settings
+from segcli.inputs.settings import Settings
 from segcli.spec.fields import ITEM_FIELDS
 from segcli.spec.model import FieldTest
 

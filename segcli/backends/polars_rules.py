@@ -17,10 +17,10 @@ from segcli.backends.polars_compare import (
     ratio_compare,
     text_compare,
 )
-from segcli.backends.polars_groups import KEY
 from segcli.periods import Window, resolve_period
 from segcli.plan import (
     FIRST_ORDER_AT,
+    KEY,
     LAST_ORDER_AT,
     FeaturePlan,
     customer_gate,
@@ -44,10 +44,6 @@ from segcli.spec.model import (
     Reviewed,
     Rule,
 )
-
-
-def segment_column(definition: Definition) -> str:
-    return f"segment:{definition.segment_id}"
 
 
 def window_test(column: str, window: Window) -> pl.Expr:

@@ -17,6 +17,7 @@ from segcli.inputs.columns import (
     SPECS,
 )
 from segcli.inputs.parse import normalize_text
+from segcli.inputs.settings import Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
     FROM_EMAIL,
@@ -25,7 +26,6 @@ from segcli.inputs.tables import (
     ORDER_EMAIL_RAW,
     RAW_KEY,
     REVIEW_COLUMNS,
-    Settings,
     polars_schema,
 )
 from segcli.inputs.values import is_blank

@@ -9,7 +9,7 @@ from segcli.errors import InputError
 
 if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile
-    from segcli.inputs.tables import StatusRule, TableMapping
+    from segcli.inputs.settings import StatusRule, TableMapping
 
 ColumnKind = Literal[
     "id", "text", "email", "status", "currency", "money", "timestamp", "integer", "boolean"

@@ -27,7 +27,7 @@ import yaml
 
 from segcli.errors import Span, UsageError, did_you_mean
 from segcli.inputs.columns import SPECS
-from segcli.inputs.tables import MoneyFormat, Settings, StatusRule, TableMapping
+from segcli.inputs.settings import MoneyFormat, Settings, StatusRule, TableMapping
 
 CONFIG_NAME = "segcli.yaml"
 TABLES = ("orders", "lines", "customers", "reviews", "products")

@@ -10,9 +10,10 @@ from segcli.errors import InputError
 from segcli.inputs.columns import REQUIRED, SPECS
 from segcli.inputs.read import collect, detect_layout, open_tables
 from segcli.inputs.scan import RawFile, scan_file
+from segcli.inputs.settings import Settings
 from segcli.inputs.shopify import is_shopify
 from segcli.inputs.sources import PathSpec, expand_paths
-from segcli.inputs.tables import Settings, Tables
+from segcli.inputs.tables import Tables
 
 if TYPE_CHECKING:
     from rich.console import RenderableType

@@ -43,7 +43,7 @@ from segcli.inputs.values import (
 
 if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile
-    from segcli.inputs.tables import Settings
+    from segcli.inputs.settings import Settings
 
 SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
 TYPED = frozenset({"money", "timestamp", "integer", "boolean"})

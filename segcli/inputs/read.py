@@ -31,9 +31,10 @@ from segcli.inputs.columns import Layout, resolve_columns
 from segcli.inputs.csvfile import check_structure
 from segcli.inputs.parse import first_bad_cell, parse_file
 from segcli.inputs.scan import RawFile, scan_file
+from segcli.inputs.settings import Settings
 from segcli.inputs.shopify import is_shopify, shopify_layout
 from segcli.inputs.sources import PathSpec, expand_paths
-from segcli.inputs.tables import Settings, Tables
+from segcli.inputs.tables import Tables
 from segcli.inputs.values import BadCellsError, CellSource
 
 if TYPE_CHECKING:

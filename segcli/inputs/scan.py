@@ -13,8 +13,8 @@ from segcli.inputs.csvfile import CsvDialect, read_dialect
 from segcli.inputs.values import ROW
 
 if TYPE_CHECKING:
+    from segcli.inputs.settings import Settings
     from segcli.inputs.sources import SourceFile
-    from segcli.inputs.tables import Settings
 
 _NDJSON_SAMPLE_LINES = 1000
 

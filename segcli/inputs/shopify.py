@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from segcli.errors import InputError
 from segcli.inputs.columns import Layout
-from segcli.inputs.tables import StatusRule
+from segcli.inputs.settings import StatusRule
 
 if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile

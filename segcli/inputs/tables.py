@@ -1,9 +1,11 @@
-"""The normalized tables every reader produces, and the project settings that shape reading."""
+"""The normalized tables every reader produces."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from segcli.inputs.settings import Settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -12,57 +14,6 @@ if TYPE_CHECKING:
 
     from segcli.inputs.assemble import KeyRule
     from segcli.inputs.read import InputChecks
-
-
-@dataclass(frozen=True, slots=True)
-class MoneyFormat:
-    """How money is written in text files: `1.234,50 €` is sign "€", thousands ".", decimal ","."""
-
-    currency_sign: str = ""  # stripped wherever it appears in a money cell, e.g. "£", "$", "€"
-    thousands_separator: str = ""  # e.g. "," or "." or " "; empty = none allowed
-    decimal_separator: str = "."  # "." or ","
-
-
-@dataclass(frozen=True, slots=True)
-class StatusRule:
-    """Derive an order status: `{column: InvoiceNo, starts_with: C, status: cancelled}`."""
-
-    column: str
-    status: str
-    starts_with: str | None = None
-    equals: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TableMapping:
-    """How one table's files map onto the canonical columns (from the project config file)."""
-
-    columns: tuple[tuple[str, str], ...] = ()  # (canonical name, column in the file)
-    rows: str = "orders"  # orders table only: "orders" (one row per order) or "line_items"
-    status_from: tuple[StatusRule, ...] = ()
-
-    def column_map(self) -> dict[str, str]:
-        return dict(self.columns)
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """Project settings (from the project config file; defaults when there is none)."""
-
-    timezone: str = "UTC"
-    exclude_statuses: tuple[str, ...] = ()  # lower-cased order statuses left out of every metric
-    source: Path | None = None  # the config file these came from, if any
-    encoding: str = "utf-8"  # text encoding of CSV files, e.g. "cp1252", "latin-1"
-    null_values: tuple[str, ...] = ()  # cells meaning "no value" besides the empty cell, e.g. "NA"
-    money: MoneyFormat = field(default_factory=MoneyFormat)
-    date_format: str | None = None  # strftime format for non-ISO timestamps, e.g. "%m/%d/%Y %H:%M"
-    currency: str | None = None  # currency of orders whose data names none, e.g. "GBP"
-    delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
-    tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
-    check_structure: bool = True  # check every CSV row's field count (beside the query)
-
-    def mapping(self, table: str) -> TableMapping | None:
-        return dict(self.tables).get(table)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +34,18 @@ class Tables:
     order_keys: KeyRule | None = field(default=None, compare=False, repr=False)
     # Every orders file is Parquet: a few of its columns are cheap to read again
     orders_parquet: bool = False
+
+    @property
+    def engine(self) -> str:
+        return "polars"
+
+    @property
+    def has_lines(self) -> bool:
+        return self.lines is not None
+
+    @property
+    def has_reviews(self) -> bool:
+        return self.reviews is not None
 
 
 # Internal order columns (see segcli.inputs.assemble.finish_orders and KeyRule): the identity

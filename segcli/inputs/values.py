@@ -22,8 +22,8 @@ from segcli.errors import InputError
 from segcli.inputs.csvfile import CsvDialect, record_line
 
 if TYPE_CHECKING:
+    from segcli.inputs.settings import MoneyFormat
     from segcli.inputs.sources import SourceFile
-    from segcli.inputs.tables import MoneyFormat
 
 ROW = "__segcli_row"  # 0-based data row within one file (RawFile.indexed)
 Kind = Literal["money", "timestamp", "integer", "boolean", "required"]

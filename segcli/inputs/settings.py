@@ -1,0 +1,58 @@
+"""Project settings: what the project config file (`segcli.yaml`) says about reading the inputs
+and evaluating segments; the defaults when there is none."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyFormat:
+    """How money is written in text files: `1.234,50 €` is sign "€", thousands ".", decimal ","."""
+
+    currency_sign: str = ""  # stripped wherever it appears in a money cell, e.g. "£", "$", "€"
+    thousands_separator: str = ""  # e.g. "," or "." or " "; empty = none allowed
+    decimal_separator: str = "."  # "." or ","
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRule:
+    """Derive an order status: `{column: InvoiceNo, starts_with: C, status: cancelled}`."""
+
+    column: str
+    status: str
+    starts_with: str | None = None
+    equals: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TableMapping:
+    """How one table's files map onto the canonical columns (from the project config file)."""
+
+    columns: tuple[tuple[str, str], ...] = ()  # (canonical name, column in the file)
+    rows: str = "orders"  # orders table only: "orders" (one row per order) or "line_items"
+    status_from: tuple[StatusRule, ...] = ()
+
+    def column_map(self) -> dict[str, str]:
+        return dict(self.columns)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Project settings (from the project config file; defaults when there is none)."""
+
+    timezone: str = "UTC"
+    exclude_statuses: tuple[str, ...] = ()  # lower-cased order statuses left out of every metric
+    source: Path | None = None  # the config file these came from, if any
+    encoding: str = "utf-8"  # text encoding of CSV files, e.g. "cp1252", "latin-1"
+    null_values: tuple[str, ...] = ()  # cells meaning "no value" besides the empty cell, e.g. "NA"
+    money: MoneyFormat = field(default_factory=MoneyFormat)
+    date_format: str | None = None  # strftime format for non-ISO timestamps, e.g. "%m/%d/%Y %H:%M"
+    currency: str | None = None  # currency of orders whose data names none, e.g. "GBP"
+    delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
+    tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
+    check_structure: bool = True  # check every CSV row's field count (beside the query)
+
+    def mapping(self, table: str) -> TableMapping | None:
+        return dict(self.tables).get(table)
