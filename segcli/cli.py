@@ -224,20 +224,9 @@ def validate(
     from segcli.spec.parse import load_definitions
 
     with reporting():
-        paths = _definition_paths(definitions)
-        loaded = load_definitions(paths)
+        loaded = load_definitions(definitions)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
-
-
-def _definition_paths(items: list[Path]) -> list[Path]:
-    paths: list[Path] = []
-    for item in items:
-        if item.is_dir():
-            paths.extend(sorted([*item.glob("*.yaml"), *item.glob("*.yml")]))
-        else:
-            paths.append(item)
-    return paths
 
 
 @app.command()

@@ -83,14 +83,13 @@ class RunReport:
 Progress = Callable[[SegmentOutcome], None]
 
 
-def definition_files(rules_dir: Path) -> list[Path]:
-    files = sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")])
-    return [f for f in files if f.name not in {"segcli.yaml", "segcli.yml"}]
-
-
 def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcome]]:
     """Every definition that checks; the others become failed outcomes (with all their problems)."""
-    from segcli.spec.parse import check_segment_refs, load_definitions  # noqa: PLC0415
+    from segcli.spec.parse import (  # noqa: PLC0415
+        check_segment_refs,
+        definition_files,
+        load_definitions,
+    )
 
     good: list[Definition] = []
     broken: list[SegmentOutcome] = []

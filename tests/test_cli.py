@@ -209,3 +209,32 @@ def test_the_cli_returns_freed_memory_unless_the_user_tuned_the_allocator() -> N
     tuned = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
     tune_allocator(tuned)
     assert tuned == {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
+
+
+def test_in_segment_by_name_ignores_case_in_validate_and_in_preview(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "big.yaml").write_text(
+        "name: big spenders\nrules:\n  total_spend: {more_than: 500}\n", "utf-8"
+    )
+    (rules / "ref.yaml").write_text("name: Ref\nrules:\n  in_segment: Big Spenders\n", "utf-8")
+    data = [str(DATA / "orders.parquet"), "--as-of", "2025-01-01"]
+    assert segcli("validate", str(rules)).returncode == 0
+    preview = segcli("preview", str(rules / "ref.yaml"), *data)
+    assert preview.returncode == 0, preview.stderr
+    # The same members as the segment it names, built on its own.
+    ref = segcli("build", str(rules / "ref.yaml"), *data, "-o", "-")
+    big = segcli("build", str(rules / "big.yaml"), *data, "-o", "-")
+    assert ref.returncode == 0, ref.stderr
+    assert len(big.stdout.splitlines()) > 1
+    assert ref.stdout == big.stdout
+
+
+def test_validate_skips_the_project_config_in_the_rules_folder(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "vip.yaml").write_bytes((ROOT / "rules" / "vip.yaml").read_bytes())
+    (rules / "segcli.yaml").write_text("timezone: Europe/London\n", "utf-8")
+    result = segcli("validate", str(rules))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"ok  {rules / 'vip.yaml'}  (VIP customers)"]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_segment_refs",
+    "definition_files",
     "find_segment_file",
     "load_definitions",
     "load_with_dependencies",
@@ -130,7 +131,7 @@ def find_segment_file(folder: Path, ref: str) -> Path | None:
             if candidate.is_file() and candidate.name not in NOT_DEFINITIONS:
                 return candidate
     wanted = ref.strip().casefold()
-    for candidate in _definition_files(folder):
+    for candidate in definition_files(folder):
         if (_peek_name(candidate) or "").strip().casefold() == wanted:
             return candidate
     return None
@@ -289,7 +290,7 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = _definition_files(path)
+            found = definition_files(path)
             if not found:
                 message = f"no definition files (*.yaml, *.yml) in {path}"
                 diagnostics.append(Diagnostic("file-error", message))
@@ -299,7 +300,9 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     return files
 
 
-def _definition_files(folder: Path) -> list[Path]:
+def definition_files(folder: Path) -> list[Path]:
+    """The definition files of a folder, by name: every `*.yaml` / `*.yml` but the project
+    config, which may sit beside them. Every command lists a folder through this."""
     try:
         files = (p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
         return sorted(p for p in files if p.name not in NOT_DEFINITIONS)

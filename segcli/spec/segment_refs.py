@@ -45,7 +45,7 @@ def segment_refs(rule: Rule) -> list[InSegment]:
             assert_never(rule)
 
 
-def resolve_segment(definitions: Sequence[Definition], ref: str) -> Definition | None:
+def resolve_segment(definitions: Collection[Definition], ref: str) -> Definition | None:
     """The definition an `in_segment` names: by segment id (file stem), else by `name:`
     (trimmed, case-insensitive)."""
     for definition in definitions:
