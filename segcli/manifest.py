@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import segcli
 from segcli.errors import SnapshotError
+from segcli.inputs.csvfile import csv_reader
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -128,7 +129,7 @@ def csv_shape(stream: IO[bytes]) -> CsvShape:
     """Header and data-row count of a UTF-8 CSV (quoted line breaks are not row ends)."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     try:
-        reader = csv.reader(text, strict=True)
+        reader = csv_reader(text, strict=True)
         header = tuple(next(reader, ()))
         rows = sum(1 for _ in reader)
     finally:
@@ -148,7 +149,7 @@ def rendered_shape(data: bytes) -> CsvShape:
     except pl.exceptions.PolarsError as error:  # what the csv module would raise
         raise csv.Error(str(error).splitlines()[0]) from None
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
-    header = tuple(next(csv.reader(text), ()))
+    header = tuple(next(csv_reader(text), ()))
     return CsvShape(header=header, rows=frame.height)
 
 

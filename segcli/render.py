@@ -5,7 +5,6 @@ Only the CLI imports this module. All output here goes to stderr.
 
 from __future__ import annotations
 
-import csv
 import io
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
@@ -18,6 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from segcli.errors import Diagnostic
+from segcli.inputs.csvfile import csv_reader
 
 if TYPE_CHECKING:
     from segcli.nightly import RunReport, SegmentOutcome
@@ -111,7 +111,7 @@ def print_run_summary(report: RunReport) -> None:
 
 def print_preview(name: str, members: int, as_of: datetime, data: bytes) -> None:
     """A count and the first rows as a table (on stdout: this is what was asked for)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    reader = csv_reader(io.StringIO(data.decode("utf-8")))
     header, *rows = list(reader)
     table = Table(
         title=f"{name}: {members} members as of {as_of.isoformat()}", title_justify="left"
