@@ -22,6 +22,7 @@ from segcli.plan import (
 )
 from segcli.spec.model import Definition, Registered
 from segcli.spec.parse import load_definitions, load_with_dependencies, parse_definition
+from segcli.spec.segment_refs import definition_sha256
 
 if TYPE_CHECKING:
     import polars as pl
@@ -180,6 +181,7 @@ def build_snapshot(
 ) -> tuple[BuildResult, bytes]:
     """Build one segment; write it as a frozen snapshot, or only return the bytes (output None)."""
     from segcli.export import render_csv  # noqa: PLC0415
+    from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     started = time.monotonic()
     instant = effective_as_of(definition, as_of, tables.settings)
@@ -187,26 +189,9 @@ def build_snapshot(
     data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
     if output is None:
         return BuildResult(None, rows.height, instant, time.monotonic() - started, "stdout"), data
-    status = _write(definition, tables, instant, data, rows.height, output, replace=replace)
+    manifest = make_manifest(definition, tables, instant, library=library)
+    status = write_snapshot(data, output, manifest, replace=replace).status
     return BuildResult(output, rows.height, instant, time.monotonic() - started, status), data
-
-
-def _write(
-    definition: Definition,
-    tables: Tables,
-    as_of: datetime,
-    data: bytes,
-    rows: int,
-    output: Path,
-    *,
-    replace: bool,
-) -> str:
-    from segcli.snapshot import write_snapshot  # noqa: PLC0415
-
-    del rows  # counted again from the bytes by the manifest
-    return write_snapshot(
-        data, output, make_manifest(definition, tables, as_of), replace=replace
-    ).status
 
 
 def make_manifest(
@@ -214,17 +199,20 @@ def make_manifest(
     tables: Tables,
     as_of: datetime,
     inputs: Sequence[InputFile] | None = None,
+    *,
+    library: Sequence[Definition] = (),
 ) -> Manifest:
     """The caller's part of a snapshot manifest; the writer adds hashes and counts of the output.
 
     `inputs`: the input files described once for many snapshots (hashing them is the cost);
-    by default they are described here."""
+    by default they are described here. `library`: the definitions `in_segment` may name, whose
+    hashes the definition's hash covers."""
     from segcli.manifest import Manifest, describe_inputs  # noqa: PLC0415
 
     return Manifest(
         segment_id=definition.segment_id,
         segment_name=definition.name,
-        definition_sha256=definition.source_sha256,
+        definition_sha256=definition_sha256(definition, library),
         as_of=as_of.isoformat(),
         timezone=tables.settings.timezone,
         inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),

@@ -7,7 +7,7 @@ full file name: ``<as-of>.csv.manifest.json``. The manifest is UTF-8 JSON, keys 
       "format": "segcli-snapshot-manifest/1",
       "segment_id": "vip",                      # the definition file's stem
       "segment_name": "VIP customers",
-      "definition_sha256": "…",
+      "definition_sha256": "…",                # also covers its ids files and in_segment targets
       "as_of": "2024-06-01T00:00:00+00:00",     # ISO 8601, as the caller gives it
       "timezone": "Europe/London",
       "inputs": [{"path": "/abs/orders.parquet", "size": 123, "sha256": "…"}],

@@ -226,6 +226,7 @@ def _build_all(
             as_of,
             path,
             inputs,
+            library,
             replace=replace,
             with_id=with_id,
         )
@@ -249,6 +250,7 @@ def _publish(
     as_of: datetime,
     path: Path,
     inputs: tuple[InputFile, ...] | SnapshotError,
+    library: Sequence[Definition],
     *,
     replace: bool,
     with_id: bool,
@@ -272,9 +274,8 @@ def _publish(
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs
-        result = write_snapshot(
-            data, path, make_manifest(definition, tables, as_of, inputs), replace=replace
-        )
+        manifest = make_manifest(definition, tables, as_of, inputs, library=library)
+        result = write_snapshot(data, path, manifest, replace=replace)
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)
         return outcome

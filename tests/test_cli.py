@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -238,3 +239,36 @@ def test_validate_skips_the_project_config_in_the_rules_folder(tmp_path: Path) -
     result = segcli("validate", str(rules))
     assert result.returncode == 0, result.stderr
     assert result.stderr.splitlines() == [f"ok  {rules / 'vip.yaml'}  (VIP customers)"]
+
+
+def manifest_sha(definition: Path, out: Path) -> str:
+    result = segcli(
+        "build", str(definition), str(DATA / "orders.parquet"), "--as-of", "2025-01-01",
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(out.with_name(out.name + ".manifest.json").read_text("utf-8"))
+    return str(manifest["definition_sha256"])
+
+
+def test_the_definition_hash_covers_its_ids_file_and_the_segments_it_names(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    big = rules / "big.yaml"
+    big.write_text("name: Big\nrules:\n  total_spend: {more_than: 500}\n", "utf-8")
+    (rules / "ids.txt").write_text("C00001\n", "utf-8")
+    listed = rules / "listed.yaml"
+    listed.write_text("name: Listed\nrules:\n  customer_id: {file: ids.txt}\n", "utf-8")
+    ref = rules / "ref.yaml"
+    ref.write_text("name: Ref\nrules:\n  in_segment: big\n", "utf-8")
+    # A definition that reads no other file is hashed as `sha256sum` hashes its file.
+    assert manifest_sha(big, tmp_path / "big1.csv") == hashlib.sha256(big.read_bytes()).hexdigest()
+    listed_before = manifest_sha(listed, tmp_path / "listed1.csv")
+    ref_before = manifest_sha(ref, tmp_path / "ref1.csv")
+    (rules / "ids.txt").write_text("C00001\nC00002\n", "utf-8")
+    big.write_text("name: Big\nrules:\n  total_spend: {more_than: 400}\n", "utf-8")
+    assert manifest_sha(listed, tmp_path / "listed2.csv") != listed_before
+    assert manifest_sha(ref, tmp_path / "ref2.csv") != ref_before
+    assert manifest_sha(ref, tmp_path / "ref3.csv") == manifest_sha(ref, tmp_path / "ref4.csv")

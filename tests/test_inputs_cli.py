@@ -105,7 +105,7 @@ def test_a_cell_longer_than_128_kib_is_read_exported_verified_and_previewed(
 ) -> None:
     orders = tmp_path / "orders.csv"
     orders.write_text(LONG_ORDERS, encoding="utf-8")
-    data = [orders, "--customers", long_customers(tmp_path), "--as-of", "2024-06-01"]
+    data = [str(orders), "--customers", str(long_customers(tmp_path)), "--as-of", "2024-06-01"]
     snapshot = tmp_path / "vip.csv"
     built = build(VIP, *data, "-o", snapshot)
     assert built.returncode == 0, built.stderr
@@ -122,7 +122,7 @@ def test_a_cell_longer_than_128_kib_is_read_exported_verified_and_previewed(
     )
     assert verify.returncode == 0, verify.stderr
     preview = subprocess.run(
-        [sys.executable, "-m", "segcli", "preview", str(VIP), *map(str, data)],
+        [sys.executable, "-m", "segcli", "preview", str(VIP), *data],
         capture_output=True,
         text=True,
         check=False,

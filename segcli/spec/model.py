@@ -196,4 +196,6 @@ class Definition:
     min_members: int | None = None
     max_change_percent: Decimal | None = None
     source: Path | None = field(default=None, compare=False)
-    source_sha256: str = ""  # sha256 of the definition file's bytes (for manifests)
+    # sha256 of the definition file's bytes, combined with its ids files' when it reads any
+    # (segment_refs.combined_sha256); manifests add the segments it names (definition_sha256)
+    source_sha256: str = ""

@@ -20,7 +20,12 @@ from segcli.errors import DefinitionError, Diagnostic, Span, did_you_mean
 from segcli.spec.fields import FIELD_BY_NAME, LOGIC_KEYS, OPTION_KEYS
 from segcli.spec.model import Definition, Rule
 from segcli.spec.rules_parse import RuleReader
-from segcli.spec.segment_refs import check_segment_refs, resolve_segment, segment_refs
+from segcli.spec.segment_refs import (
+    check_segment_refs,
+    combined_sha256,
+    resolve_segment,
+    segment_refs,
+)
 from segcli.spec.values import Collector, parse_date, read_bool, read_text, read_value
 from segcli.spec.yamlpos import YMap, YScalar, YSeq, load_yaml
 
@@ -175,7 +180,8 @@ def _parse_text(
         ctx.error(
             "missing-key", "empty definition: name and rules are required", Span(source, 1, 1)
         )
-    top = None if root is None else _read_top(root, RuleReader(ctx, base_dir))
+    reader = RuleReader(ctx, base_dir)
+    top = None if root is None else _read_top(root, reader)
     diagnostics = sorted(dict.fromkeys(ctx.diagnostics), key=_position)
     if top is None or top.name is None or top.rule is None or diagnostics:
         return None, diagnostics
@@ -190,7 +196,7 @@ def _parse_text(
         min_members=top.min_members,
         max_change_percent=top.max_change_percent,
         source=path,
-        source_sha256=sha,
+        source_sha256=combined_sha256(sha, reader.ids_sha256),
     ), []
 
 
