@@ -61,6 +61,11 @@ class DefinitionError(SegcliError):
         super().__init__("\n".join(str(d) for d in diagnostics))
 
 
+class ConfigError(DefinitionError):
+    """One or more problems in the project config file, each at its position, raised once: they
+    are shown as a definition's are."""
+
+
 class InputError(SegcliError):
     """A data file cannot be read as promised; the message names file, row and column."""
 

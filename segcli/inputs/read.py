@@ -17,11 +17,9 @@ Validation design (cheap, and never silent):
 from __future__ import annotations
 
 import threading
-import zoneinfo
 from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -31,14 +29,11 @@ from segcli.inputs.columns import Layout, resolve_columns
 from segcli.inputs.csvfile import check_structure
 from segcli.inputs.parse import first_bad_cell, parse_file
 from segcli.inputs.scan import RawFile, scan_file
-from segcli.inputs.settings import Settings
+from segcli.inputs.settings import Settings, check_timezone
 from segcli.inputs.shopify import is_shopify, shopify_layout
 from segcli.inputs.sources import PathSpec, expand_paths
 from segcli.inputs.tables import Tables
 from segcli.inputs.values import BadCellsError, CellSource
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 PRESETS = ("shopify",)
 
@@ -220,12 +215,7 @@ def _id_lookup(read: TableRead, customers: pl.LazyFrame | None) -> pl.LazyFrame 
 def check_settings(settings: Settings, preset: str | None) -> None:
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset '{preset}'; known presets: {', '.join(PRESETS)}")
-    try:
-        zoneinfo.ZoneInfo(settings.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"unknown time zone '{settings.timezone}'; use an IANA name like Europe/London"
-        ) from None
+    check_timezone(settings.timezone)
 
 
 def read_table(spec: PathSpec, table: str, settings: Settings, preset: str | None) -> TableRead:
@@ -259,8 +249,3 @@ def detect_layout(raw: RawFile, table: str, settings: Settings, preset: str | No
     if (preset == "shopify" and table in {"orders", "customers"}) or is_shopify(raw, table):
         return shopify_layout(raw, table)
     return Layout("canonical", table, resolve_columns(raw, table, None))
-
-
-def source_paths(tables: Tables) -> tuple[Path, ...]:
-    """The files a Tables was read from (for manifests)."""
-    return tables.sources

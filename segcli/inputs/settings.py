@@ -3,8 +3,11 @@ and evaluating segments; the defaults when there is none."""
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from segcli.errors import UsageError
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +59,13 @@ class Settings:
 
     def mapping(self, table: str) -> TableMapping | None:
         return dict(self.tables).get(table)
+
+
+def check_timezone(name: str) -> None:
+    """Raise a UsageError unless `name` is an IANA time zone name (segcli evaluates periods and
+    writes dates in that zone)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        hint = "use an IANA name like UTC or Europe/London"
+        raise UsageError(f"unknown time zone '{name}'; {hint}") from None
