@@ -16,7 +16,7 @@ from segcli.inputs.columns import (
     RAW_ITEM,
     SPECS,
 )
-from segcli.inputs.parse import normalize_text
+from segcli.inputs.parse import PARSED_DTYPES, normalize_text
 from segcli.inputs.settings import Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
@@ -30,19 +30,13 @@ from segcli.inputs.tables import (
 )
 from segcli.inputs.values import is_blank
 
-_KIND_DTYPES: dict[str, pl.DataType] = {
-    "money": pl.Int64(),
-    "timestamp": pl.Datetime("us", "UTC"),
-    "integer": pl.Int64(),
-    "boolean": pl.Boolean(),
-}
 _KEY_BY_EMAIL = "__segcli_key_by_email"
 
 
 def parsed_schema(table: str) -> dict[str, pl.DataType]:
     """Column -> dtype of a table's parsed rows (money columns already in cents)."""
     return {
-        PARSED_NAME.get(name, name): _KIND_DTYPES.get(kind, pl.String())
+        PARSED_NAME.get(name, name): PARSED_DTYPES.get(kind, pl.String())
         for name, kind in SPECS[table].items()
     }
 

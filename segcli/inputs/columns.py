@@ -101,7 +101,6 @@ REQUIRED_VALUES: dict[str, frozenset[str]] = {
     "lines": frozenset({"order_id"}),
     "reviews": frozenset({"reviewed_at"}),
 }
-SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
 PERSONAL = frozenset({"email", "first_name", "last_name", "name"})
 # Orders only: the identity cells as written, beside their normalized columns (raw -> canon).
 RAW_IDENTITY = {"__raw_customer_id": "customer_id", "__raw_email": "email"}

@@ -46,8 +46,9 @@ if TYPE_CHECKING:
     from segcli.inputs.settings import Settings
 
 SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
-TYPED = frozenset({"money", "timestamp", "integer", "boolean"})
-_DTYPES: dict[str, pl.DataType] = {
+# The column kinds parsed from text, and their dtype once parsed (money in cents); a column of
+# any other kind stays text.
+PARSED_DTYPES: dict[str, pl.DataType] = {
     "money": pl.Int64(),
     "timestamp": pl.Datetime("us", "UTC"),
     "integer": pl.Int64(),
@@ -187,10 +188,10 @@ def plan_column(
     name = PARSED_NAME.get(canon, canon)
     text_name, value_name, bad_name = f"__t.{canon}", f"__v.{canon}", f"__b.{canon}"
     text: pl.Expr | None = None
-    if dtype == pl.String or kind not in TYPED:
+    if dtype == pl.String or kind not in PARSED_DTYPES:
         text = normalize_text(pl.col(column), kind, settings, excel=layout.excel_text)
         text = text.alias(text_name)
-    if kind not in TYPED:
+    if kind not in PARSED_DTYPES:
         output = pl.col(text_name)
         if required:
             output = checked(output, None, where, "required", pl.String(), required=True)
@@ -209,7 +210,7 @@ def plan_column(
         parsed = [value.alias(value_name)] + ([] if bad is None else [bad.alias(bad_name)])
         output = checked(
             pl.col(value_name), None if bad is None else pl.col(bad_name), where, cell_kind,
-            _DTYPES[kind], raw=pl.col(column), fallback=fallback, required=required,
+            PARSED_DTYPES[kind], raw=pl.col(column), fallback=fallback, required=required,
         )  # fmt: skip
     return ColumnPlan(
         text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback

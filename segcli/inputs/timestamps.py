@@ -40,12 +40,13 @@ NAIVE = (
 ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
-Parsed = tuple[pl.Expr, pl.Expr | None, Fallback | None]
+# (value, bad, fallback): `values.Parsed` plus the slower parser tried on the bad cells only
+ParsedTimestamp = tuple[pl.Expr, pl.Expr | None, Fallback | None]
 
 
 def timestamp(
     raw: pl.Expr, dtype: pl.DataType, tz: str, date_format: str | None, sample: Sequence[str]
-) -> Parsed:
+) -> ParsedTimestamp:
     """UTC timestamps; values without an offset are local time in `tz`.
 
     For text, `raw` is the trimmed text (see `values.text`)."""
