@@ -22,6 +22,8 @@ from segcli.periods import as_of_label
 from segcli.spec.model import Definition
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from segcli.manifest import InputFile
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
@@ -245,7 +247,7 @@ def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
 
 def _publish(
     definition: Definition,
-    lines: object,
+    lines: pl.DataFrame,
     tables: Tables,
     as_of: datetime,
     path: Path,
@@ -256,13 +258,10 @@ def _publish(
     with_id: bool,
 ) -> SegmentOutcome:
     """Write one snapshot from its members' rendered records (export.render_lines)."""
-    import polars as pl  # noqa: PLC0415
-
     from segcli.api import make_manifest  # noqa: PLC0415
     from segcli.export import join_lines  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
-    assert isinstance(lines, pl.DataFrame)
     previous = previous_count(path)
     outcome = SegmentOutcome(
         definition.segment_id, "written", lines.height, previous, path=str(path)

@@ -1,6 +1,7 @@
 """Everything that talks to people: diagnostics with excerpt and caret, summaries, tables.
 
-Only the CLI imports this module. All output here goes to stderr.
+Only the CLI imports this module. Messages go to stderr; what a command was asked for (the
+preview table, the `why` verdict) goes to stdout, so it can be piped or saved.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from segcli.snapshot import Manifest, acquire_lock, write_snapshot
+from segcli.manifest import Manifest
+from segcli.snapshot import acquire_lock, write_snapshot
 
 HEADER = b"Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,"
 HEADER += b"Lifetime Spend\n"

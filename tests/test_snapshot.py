@@ -25,7 +25,9 @@ from segcli.export import render_csv
 from segcli.manifest import (
     InputFile,
     Manifest,
+    describe_inputs,
     hash_bytes,
+    hash_file,
     manifest_json,
     manifest_path,
     read_manifest,
@@ -34,8 +36,6 @@ from segcli.snapshot import (
     FILE_MODE,
     TEMP_SUFFIX,
     acquire_lock,
-    describe_inputs,
-    hash_file,
     write_file_atomic,
     write_snapshot,
 )
