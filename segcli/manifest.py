@@ -138,8 +138,9 @@ def csv_shape(stream: IO[bytes]) -> CsvShape:
 
 
 def rendered_shape(data: bytes) -> CsvShape:
-    """`csv_shape` of CSV bytes segcli rendered itself, by Polars' reader (a Python csv pass
-    took 3.7 s for the 4.2M rows of a nightly run at scale M; `verify` keeps that pass)."""
+    """`csv_shape` of CSV bytes segcli rendered itself, by Polars' reader: a nightly run writes
+    millions of rows, too many for a Python csv pass. `verify`, which checks files that may come
+    from anywhere, keeps that careful pass."""
     import polars as pl  # noqa: PLC0415  (Polars loads only when data is handled)
 
     if not data.strip():

@@ -3,8 +3,8 @@
 Validation design (cheap, and never silent):
 
 - At open time, per file: the header (empty file, duplicate column, missing required column).
-- CSV structure: one pass that counts every record's fields (pyarrow's C++ parser, about 1 GB/s,
-  constant memory), run by `collect` beside the query for the files that query reads, once per
+- CSV structure: one pass that counts every record's fields (pyarrow's C++ parser, in constant
+  memory), run by `collect` beside the query for the files that query reads, once per
   file; a ragged or truncated row fails there, and its error wins over the bad cells it causes.
 - Cell values (money, timestamps, integers, booleans, required cells) are checked lazily: each
   parsed column is computed together with a "bad cell" flag, and computing it raises
