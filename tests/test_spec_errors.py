@@ -79,7 +79,7 @@ PERIOD_HINT = (
     "{from: YYYY-MM-DD, to: YYYY-MM-DD}, {since: YYYY-MM-DD}, {before: YYYY-MM-DD}"
 )
 HINT = "\n  hint: "
-TAG_HINT = HINT + "definitions use plain YAML values only; remove the tag"
+TAG_HINT = HINT + "segcli reads plain YAML values only; remove the tag"
 ERRORS = {  # name: (definition, the diagnostic as printed less the file name)
     "typo'd field": (
         "name: VIP\nrules:\n  all:\n    - order_cnt: {more_than: 2}\n",

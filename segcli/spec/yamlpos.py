@@ -1,4 +1,4 @@
-"""Safe YAML loading with positions.
+"""Safe YAML loading with positions, for definitions and the project config alike.
 
 `yaml.compose` (SafeLoader) gives the node tree; we walk it ourselves and never run YAML's
 constructors. The result is a small tree of `YScalar` / `YMap` / `YSeq`, each with its `Span`.
@@ -153,7 +153,7 @@ class _Walker:
                     "bad-tag",
                     f"YAML tag '{_tag_name(node.tag)}' is not allowed",
                     span,
-                    "definitions use plain YAML values only; remove the tag",
+                    "segcli reads plain YAML values only; remove the tag",
                 )
             )
         if isinstance(node, yaml.ScalarNode):
