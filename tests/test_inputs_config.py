@@ -70,7 +70,8 @@ def test_empty_config_is_defaults(tmp_path: Path) -> None:
     ("text", "where", "message"),
     [
         ("timezon: UTC\n", "1:1", "unknown key 'timezon'\n  hint: did you mean 'timezone'?"),
-        ("timezone: Mars/Base\n", "1:11", "unknown time zone 'Mars/Base'; use an IANA name"),
+        ("timezone: Mars/Base\n", "1:11", "unknown time zone 'Mars/Base'\n  hint: use an IANA"),
+        ("timezone: Europe/Lndon\n", "1:11", "hint: did you mean 'Europe/London'?"),
         ("orders:\n  columns: {order_idd: X}\n", "2:13", "unknown key 'order_idd'\n  hint: did"),
         ("money: {decimal_separator: ';'}\n", "1:8", "decimal_separator must be '.' or ','"),
         ("lines:\n  rows: line_items\n", "2:9", "rows must be 'orders' or 'line_items'"),

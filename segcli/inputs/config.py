@@ -32,7 +32,7 @@ from segcli.inputs.settings import (
     Settings,
     StatusRule,
     TableMapping,
-    check_timezone,
+    timezone_problem,
 )
 from segcli.spec.values import Collector, read_bool
 from segcli.spec.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
@@ -146,11 +146,8 @@ class _Reader:
         return Settings(**values, tables=tables)
 
     def check_values(self, top: dict[str, YNode], values: dict[str, Any]) -> None:
-        if "timezone" in values:
-            try:
-                check_timezone(values["timezone"])
-            except UsageError as error:
-                self.ctx.error("bad-value", str(error), top["timezone"].span)
+        if "timezone" in values and (problem := timezone_problem(values["timezone"])):
+            self.ctx.error("bad-value", problem[0], top["timezone"].span, problem[1])
         if "encoding" in values:
             try:
                 "".encode(values["encoding"])

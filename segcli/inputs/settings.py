@@ -7,7 +7,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from segcli.errors import UsageError
+from segcli.errors import UsageError, did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +61,20 @@ class Settings:
         return dict(self.tables).get(table)
 
 
-def check_timezone(name: str) -> None:
-    """Raise a UsageError unless `name` is an IANA time zone name (segcli evaluates periods and
-    writes dates in that zone)."""
+def timezone_problem(name: str) -> tuple[str, str] | None:
+    """None when `name` is an IANA time zone name, else what is wrong and a hint. segcli
+    evaluates periods and writes dates in that zone, so no other name will do."""
     try:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        hint = "use an IANA name like UTC or Europe/London"
-        raise UsageError(f"unknown time zone '{name}'; {hint}") from None
+        known = sorted(zoneinfo.available_timezones())
+        hint = did_you_mean(name, known) or "use an IANA name like UTC or Europe/London"
+        return f"unknown time zone '{name}'", hint
+    return None
+
+
+def check_timezone(name: str) -> None:
+    """Raise a UsageError unless `name` is an IANA time zone name."""
+    if (problem := timezone_problem(name)) is not None:
+        message, hint = problem
+        raise UsageError(f"{message}; {hint}")
