@@ -142,3 +142,13 @@ def test_find_config(tmp_path: Path) -> None:
     path = config(tmp_path, "timezone: UTC\n")
     assert find_config(rules / "vip.yaml") == path
     assert find_config(rules) == path
+
+
+def test_a_config_that_is_not_utf8_is_named_at_the_byte(tmp_path: Path) -> None:
+    path = tmp_path / "segcli.yaml"
+    path.write_bytes("timezone: UTC\ncurrency: £\n".encode("cp1252"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(caught.value) == (
+        f"{path}:2:11: error[file-error] not UTF-8 text\n  hint: save the file as UTF-8"
+    )

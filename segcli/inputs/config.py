@@ -35,7 +35,7 @@ from segcli.inputs.settings import (
     timezone_problem,
 )
 from segcli.spec.values import Collector, read_bool
-from segcli.spec.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
+from segcli.spec.yamlpos import YMap, YNode, YScalar, YSeq, decode_yaml, load_yaml
 
 CONFIG_NAME = "segcli.yaml"
 TABLES = ("orders", "lines", "customers", "reviews", "products")
@@ -70,11 +70,12 @@ def load_settings(path: str | Path) -> Settings:
     """Settings from a config file; one ConfigError naming file:line:col for every mistake."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{path}: cannot read the config file ({err.strerror})") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text; save the config file as UTF-8") from None
+    text, problems = decode_yaml(data, str(path))
+    if text is None:
+        raise ConfigError(problems)
     root, problems = load_yaml(text, str(path))
     reader = _Reader(path)
     settings = reader.settings(root)

@@ -27,7 +27,7 @@ from segcli.spec.segment_refs import (
     segment_refs,
 )
 from segcli.spec.values import Collector, parse_date, read_bool, read_text, read_value
-from segcli.spec.yamlpos import YMap, YScalar, YSeq, load_yaml
+from segcli.spec.yamlpos import YMap, YScalar, YSeq, decode_yaml, load_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -151,13 +151,9 @@ def _load_file(path: Path) -> tuple[Definition | None, list[Diagnostic]]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [Diagnostic("file-error", f"cannot read {path}: {reason}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        span = Span(str(path), line, col)
-        return None, [Diagnostic("file-error", "not UTF-8 text", span, "save the file as UTF-8")]
+    text, problems = decode_yaml(data, str(path))
+    if text is None:
+        return None, problems
     sha = hashlib.sha256(data).hexdigest()
     return _parse_text(
         text, str(path), segment_id=path.stem, base_dir=path.parent, sha=sha, path=path

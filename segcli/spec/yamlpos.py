@@ -74,6 +74,17 @@ class _LimitError(Exception):
         self.diagnostic = diagnostic
 
 
+def decode_yaml(data: bytes, source: str) -> tuple[str | None, list[Diagnostic]]:
+    """A YAML file's text (UTF-8, a BOM skipped), or None and where it stops being UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        span = Span(source, line, col)
+        return None, [Diagnostic("file-error", "not UTF-8 text", span, "save the file as UTF-8")]
+
+
 def load_yaml(text: str, source: str) -> tuple[YNode | None, list[Diagnostic]]:
     """The document's node tree (None when there is none, or it is refused) and its problems."""
     try:
