@@ -25,7 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from segcli.errors import ConfigError, Diagnostic, UsageError, did_you_mean
+from segcli.errors import ConfigError, UsageError, did_you_mean
 from segcli.inputs.columns import SPECS
 from segcli.inputs.settings import (
     MoneyFormat,
@@ -78,16 +78,11 @@ def load_settings(path: str | Path) -> Settings:
         raise ConfigError(problems)
     root, problems = load_yaml(text, str(path))
     reader = _Reader(path)
+    reader.ctx.diagnostics += problems
     settings = reader.settings(root)
-    diagnostics = sorted(dict.fromkeys([*problems, *reader.ctx.diagnostics]), key=_position)
-    if diagnostics:
-        raise ConfigError(diagnostics)
+    if reader.ctx.diagnostics:
+        raise ConfigError(reader.ctx.in_file_order())
     return settings
-
-
-def _position(diagnostic: Diagnostic) -> tuple[int, int]:
-    span = diagnostic.span
-    return (span.line, span.col) if span is not None else (0, 0)
 
 
 class _Reader:

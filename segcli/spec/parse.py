@@ -178,7 +178,7 @@ def _parse_text(
         )
     reader = RuleReader(ctx, base_dir)
     top = None if root is None else _read_top(root, reader)
-    diagnostics = sorted(dict.fromkeys(ctx.diagnostics), key=_position)
+    diagnostics = ctx.in_file_order()
     if top is None or top.name is None or top.rule is None or diagnostics:
         return None, diagnostics
     return Definition(
@@ -356,8 +356,3 @@ def _default_id(source: str, name: str) -> str:
     if source.startswith("<"):
         return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "segment"
     return Path(source).stem
-
-
-def _position(diagnostic: Diagnostic) -> tuple[int, int]:
-    span = diagnostic.span
-    return (span.line, span.col) if span is not None else (0, 0)
