@@ -265,9 +265,9 @@ def rules_plan(tables: Tables) -> FeaturePlan:
 
 
 def sample_tables(folder: Path = DATA) -> Tables:
-    from segcli import api
+    from segcli.inputs.read import open_tables
 
-    return api.open_tables(
+    return open_tables(
         folder / "orders.parquet",
         lines=folder / "order_lines.parquet",
         customers=folder / "customers.parquet",
@@ -280,13 +280,12 @@ def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> N
     the distinct item cells, whether the files are sorted by order id, the line features, the
     order emails of customers without one, the rest; each scans an input at most once, and
     only the first three read the order lines."""
-    from segcli.backends.polars import (
-        build_members_table,
+    from segcli.backends.polars.customers import build_members_table, order_email_query
+    from segcli.backends.polars.lines import (
         id_order,
         id_order_query,
         item_cell_query,
         line_features,
-        order_email_query,
     )
 
     tables = sample_tables()
@@ -322,7 +321,7 @@ def test_a_segment_of_few_customers_reads_the_orders_once() -> None:
     """Where a customers gate narrows the orders to few customers', the main query's group-by
     finds their emails: a query of their own would read every order again for little."""
     from segcli import api
-    from segcli.backends.polars import order_email_query
+    from segcli.backends.polars.customers import order_email_query
 
     tables = sample_tables()
     gb = api.load_definitions([ROOT / "rules" / "new_registrations_gb.yaml"])
@@ -336,7 +335,7 @@ def test_the_row_order_of_the_exports_changes_no_member(rows: str, tmp_path: Pat
     """Sorted by order id the same way, the lines' join is a merge join; in any other order a
     hash join. Every rules file has the same members and export columns either way."""
     from segcli import api
-    from segcli.backends.polars import id_order, id_order_query
+    from segcli.backends.polars.lines import id_order, id_order_query
 
     for name in ("orders", "order_lines", "customers", "reviews"):
         frame = pl.read_parquet(DATA / f"{name}.parquet")
