@@ -2,7 +2,7 @@
 
 `all: [a, b]` is within `a`; `a` and `not: a` split the customers in two; `any: [a, b]` is the
 union of `a` and `b`; the same inputs give the same members twice. The shops and rules come from
-the differential test's seeded generator.
+the seeded generator in tests/random_shops.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
-from test_differential import (
+from random_shops import (
     DIFFERENTIAL,
     SEEDS,
     Example,
@@ -23,7 +23,7 @@ from test_differential import (
     rules,
     write_files,
 )
-from test_differential import (
+from random_shops import (
     ITEM_FIELDS as ITEM_NAMES,
 )
 
