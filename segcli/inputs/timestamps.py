@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segcli.inputs.values import Fallback, text
+from segcli.inputs.cells import Fallback, text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -40,7 +40,7 @@ NAIVE = (
 ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
-# (value, bad, fallback): `values.Parsed` plus the slower parser tried on the bad cells only
+# (value, bad, fallback): `cells.Parsed` plus the slower parser tried on the bad cells only
 ParsedTimestamp = tuple[pl.Expr, pl.Expr | None, Fallback | None]
 
 
