@@ -472,7 +472,8 @@ def inspect(
 ) -> None:
     """Show how segcli reads export files: detected layout and column mapping, rows, orders,
     customers, date range, nulls per column, currencies, and warnings."""
-    from segcli.inputs.inspect import inspect_files, render_inspect
+    from segcli import render
+    from segcli.inputs.inspect import inspect_files
 
     with reporting():
         settings = _settings(config, files[0].parent if files else Path())
@@ -480,9 +481,7 @@ def inspect(
         if as_json:
             typer.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
         else:
-            from rich.console import Console
-
-            Console(highlight=False).print(render_inspect(report))
+            render.print_inspect(report)
 
 
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another
