@@ -486,10 +486,9 @@ def inspect(
 
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another
 # second (Polars sets dirty_decay_ms:500,muzzy_decay_ms:1000). A run is a few large queries one
-# after the other, so the next one started on top of the last one's pages: returning them at
-# once took the peak RSS of the rules/ one pass at 30M orders from 2.8-3.1 GB to 2.6 GB, at 10M
-# from 1.48-1.54 GB to 1.40-1.43 GB, with no measurable time cost (in-process, 2026-12-02).
-# A user's own _RJEM_MALLOC_CONF is left as it is.
+# after the other, so without this each query starts on top of the last one's pages; returning
+# them at once lowers the peak RSS of a large run at no measurable cost in time (figures in
+# docs/performance.md). A user's own _RJEM_MALLOC_CONF is left as it is.
 ALLOCATOR_CONF = "muzzy_decay_ms:0"
 
 
