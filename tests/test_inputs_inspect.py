@@ -74,7 +74,9 @@ def test_every_column_of_the_file_is_listed_with_what_segcli_reads_it_as() -> No
         "sku",
         "brand",
     )
+    assert read_as["Cancelled at"] == "status"  # a set Cancelled at makes the order cancelled
     assert read_as["Shipping Phone"] is None
+    assert report["files"][0]["unused_columns"] == [c for c in header if read_as[c] is None]
 
 
 def test_uci_report_and_warnings(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segcli.errors import InputError
-from segcli.inputs.columns import REQUIRED, SPECS
+from segcli.inputs.columns import REQUIRED, SPECS, Layout
 from segcli.inputs.read import collect, detect_layout, open_tables
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.settings import Settings
@@ -35,7 +35,7 @@ def inspect_files(
         raw = scan_file(source, settings)
         table = guess_table(raw, settings, preset)
         layout = detect_layout(raw, table, settings, preset)
-        mapped = set(layout.columns.values())
+        read_as = _read_as(raw.columns, layout)
         files.append(
             {
                 "path": source.name,
@@ -44,8 +44,8 @@ def inspect_files(
                 "layout": layout.name,
                 "delimiter": raw.dialect.delimiter if raw.dialect else None,
                 "mapping": dict(layout.columns),
-                "columns": _read_as(raw.columns, layout.columns),
-                "unused_columns": [c for c in raw.columns if c not in mapped],
+                "columns": read_as,
+                "unused_columns": [c for c, canonical in read_as if canonical is None],
             }
         )
         roles.setdefault(table, []).append(source.name)
@@ -63,11 +63,16 @@ def inspect_files(
     return report
 
 
-def _read_as(columns: Sequence[str], mapping: dict[str, str]) -> list[list[str | None]]:
-    """Each file column, in file order, with the canonical name(s) segcli reads it as (or None)."""
+def _read_as(columns: Sequence[str], layout: Layout) -> list[list[str | None]]:
+    """Each file column, in file order, with the canonical name(s) segcli reads it as (or None).
+
+    A column that a status rule looks at (Shopify's `Cancelled at`) is read as the status too."""
     names: dict[str, list[str]] = {}
-    for canonical, column in mapping.items():
+    for canonical, column in layout.columns.items():
         names.setdefault(column, []).append(canonical)
+    for rule in layout.status_from:
+        if "status" not in names.get(rule.column, []):
+            names.setdefault(rule.column, []).append("status")
     return [[c, ", ".join(names[c]) if c in names else None] for c in columns]
 
 
