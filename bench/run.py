@@ -40,7 +40,7 @@ from measure import Timing, machine, run_process, timed, timed_process  # noqa: 
 from report import megabytes, ratio, seconds, table  # noqa: E402
 
 from segcli import api  # noqa: E402
-from segcli.inputs.tables import Tables  # noqa: E402
+from segcli.backends import Inputs  # noqa: E402
 from segcli.spec.model import Definition  # noqa: E402
 
 ROOT = BENCH.parent
@@ -64,7 +64,7 @@ class Bench:
         names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
         return {t: self.folder / fmt / f"{t}.{fmt}" for t in names}
 
-    def tables(self, fmt: str, *, reviews: bool = False) -> Tables:
+    def tables(self, fmt: str, *, reviews: bool = False) -> Inputs:
         f = self.files(fmt, reviews=reviews)
         return api.open_tables(
             f["orders"], lines=f["order_lines"], customers=f["customers"], reviews=f.get("reviews")

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, load_engine
 from segcli.errors import InputError, UsageError
 from segcli.inputs.settings import Settings
-from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label, resolve_as_of
 from segcli.plan import (
     EXPORT_COLUMNS,
@@ -26,6 +26,7 @@ from segcli.spec.parse import load_definitions, load_with_dependencies, parse_de
 if TYPE_CHECKING:
     import polars as pl
 
+    from segcli.inputs.sources import PathSpec
     from segcli.manifest import InputFile, Manifest
 
 __all__ = [
@@ -44,11 +45,25 @@ __all__ = [
 AsOf = date | datetime | str | None
 
 
-def open_tables(*args: object, **kwargs: object) -> Tables:
-    """Read the exports (see segcli.inputs.read.open_tables for the arguments)."""
-    from segcli.inputs.read import open_tables as read  # noqa: PLC0415
+def open_tables(
+    orders: PathSpec,
+    *,
+    lines: PathSpec | None = None,
+    customers: PathSpec | None = None,
+    reviews: PathSpec | None = None,
+    products: PathSpec | None = None,
+    settings: Settings | None = None,
+    preset: str | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> Inputs:
+    """Open the exports for an engine (lazily: only headers are read here).
 
-    return read(*args, **kwargs)  # type: ignore[arg-type]
+    Each argument takes files, folders of parts or globs. Raises InputError (exit 3) for
+    unreadable files and UsageError for a bad preset, time zone or engine name."""
+    request = InputRequest(
+        orders, lines, customers, reviews, products, settings or Settings(), preset
+    )
+    return load_engine(engine).open_inputs(request)
 
 
 def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settings) -> datetime:
@@ -59,15 +74,15 @@ def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settin
 
 def plan_segments(
     segments: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> FeaturePlan:
     """The feature plan, checked against what the data can answer."""
     plan = plan_features(segments, as_of, tables.settings.timezone, library)
-    if plan.needs_lines and tables.lines is None:
+    if plan.needs_lines and not tables.has_lines:
         raise UsageError("a segment uses purchased/items_purchased: pass the order lines (--lines)")
-    if plan.needs_reviews and tables.reviews is None:
+    if plan.needs_reviews and not tables.has_reviews:
         raise UsageError("a segment uses reviewed: pass the reviews file (--reviews)")
     if not tables.has_registration_date:
         _refuse_registered(segments, plan)
@@ -88,49 +103,20 @@ def _refuse_registered(segments: Sequence[Definition], plan: FeaturePlan) -> Non
 
 def members_table(
     segments: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
-    member of at least one of the segments (the others are never materialised)."""
-    from segcli.backends.polars import (  # noqa: PLC0415
-        build_members_table,
-        id_order,
-        id_order_query,
-        item_cell_query,
-        line_features,
-        order_email_query,
-    )
-    from segcli.inputs.read import collect  # noqa: PLC0415
-
+    member of at least one of the segments (the others are never materialised), computed by the
+    engine that opened the inputs."""
     plan = plan_segments(segments, tables, as_of, library)
-    exclude = tables.settings.exclude_statuses
-    lines = None
-    if plan.needs_lines:  # up to five queries, one after the other: see line_features
-        query = item_cell_query(plan, tables)
-        cells = None if query is None else collect(query, tables, ["lines"])
-        check = id_order_query(plan, tables, gated=True)
-        order = None if check is None else id_order(collect(check, tables, ["orders", "lines"]))
-        per_line = line_features(plan, tables, exclude, cells, gated=True, order=order)
-        lines = collect(per_line, tables, ["orders", "customers", "lines", "products"])
-    query = order_email_query(plan, tables, exclude, lines)
-    emails = None if query is None else collect(query, tables, ["orders", "customers"])
-    return _collect(build_members_table(plan, tables, exclude, lines, emails), tables, plan)
-
-
-def _collect(lazy: pl.LazyFrame, tables: Tables, plan: FeaturePlan) -> pl.DataFrame:
-    from segcli.inputs.read import collect  # noqa: PLC0415
-
-    roles = ["orders", "customers"]
-    roles += ["lines", "products"] if plan.needs_lines else []
-    roles += ["reviews"] if plan.needs_reviews else []
-    return collect(lazy, tables, roles)
+    return load_engine(tables.engine).members_table(plan, tables)
 
 
 def build_members(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
@@ -142,7 +128,7 @@ def build_members(
 
 def member_keys(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: AsOf = None,
     *,
     library: Sequence[Definition] = (),
@@ -170,7 +156,7 @@ def default_output(definition: Definition, as_of: datetime, settings: Settings) 
 
 def build_snapshot(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     *,
     as_of: AsOf = None,
     output: Path | None = None,
@@ -193,7 +179,7 @@ def build_snapshot(
 
 def _write(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     data: bytes,
     rows: int,
@@ -211,7 +197,7 @@ def _write(
 
 def make_manifest(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     inputs: Sequence[InputFile] | None = None,
 ) -> Manifest:

@@ -19,8 +19,8 @@ from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
+    from segcli.backends import Inputs
     from segcli.inputs.settings import Settings
-    from segcli.inputs.tables import Tables
     from segcli.spec.model import Definition
 
 app = typer.Typer(
@@ -125,7 +125,7 @@ def _open(
     config: Path | None,
     preset: str | None,
     near: Path,
-) -> Tables:
+) -> Inputs:
     from segcli.inputs.config import find_config, load_settings
     from segcli.inputs.read import open_tables
 

@@ -16,8 +16,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from segcli.backends import Inputs
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
-from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
 
@@ -114,7 +114,7 @@ def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcom
 
 def run_segments(
     rules_dir: Path,
-    tables: Tables,
+    tables: Inputs,
     out_dir: Path,
     as_of: datetime,
     *,
@@ -154,7 +154,7 @@ def run_segments(
 
 
 def _plannable(
-    definitions: list[Definition], tables: Tables, as_of: datetime, report: RunReport
+    definitions: list[Definition], tables: Inputs, as_of: datetime, report: RunReport
 ) -> list[Definition]:
     """Segments the data can answer (e.g. `purchased` needs order lines); others fail alone."""
     from segcli.api import plan_segments  # noqa: PLC0415
@@ -195,7 +195,7 @@ def _keep_existing(definition: Definition, out_dir: Path, label: str, report: Ru
 def _build_all(
     todo: Sequence[Definition],
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     path_pattern: Path,
     report: RunReport,
@@ -234,7 +234,7 @@ def _build_all(
         report.segments.append(outcome)
 
 
-def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
+def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
     from segcli.manifest import describe_inputs  # noqa: PLC0415
 
     try:
@@ -246,7 +246,7 @@ def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
 def _publish(
     definition: Definition,
     lines: object,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     path: Path,
     inputs: tuple[InputFile, ...] | SnapshotError,

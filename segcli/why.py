@@ -8,14 +8,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import assert_never
 
-import polars as pl
-
 from segcli.api import plan_segments
-from segcli.backends.polars import build_customer_table
-from segcli.backends.polars_rules import compile_rule
+from segcli.backends import Inputs, load_engine
 from segcli.errors import UsageError
-from segcli.inputs.read import collect
-from segcli.inputs.tables import Tables
 from segcli.plan import (
     FIRST_ORDER_AT,
     KEY,
@@ -58,21 +53,17 @@ class Line:
 def why_lines(
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     customer: str,
 ) -> tuple[bool, list[Line]]:
     """Whether the customer is a member, and one line per rule node with the value it saw."""
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
-    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    wanted = customer.strip().lower()
-    match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
-    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
-    row = collect(table.filter(match).with_columns(columns), tables)
-    if row.height == 0:
+    engine = load_engine(tables.engine)
+    first = engine.customer_values(plan, tables, customer, [rule for _, rule in nodes])
+    if first is None:
         raise UsageError("no customer with that id or email in the data")
-    first = row.row(0, named=True)
     lines = [
         Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
         for i, (depth, rule) in enumerate(nodes)

@@ -1,4 +1,4 @@
-"""A stand-in for a nightly `segcli run`, for the SIGKILL fault test in test_snapshot.py.
+"""A stand-in for a nightly `segcli run`, for the SIGKILL fault test in test_snapshot_crashes.py.
 
 Under the output lock it writes, for each of N segments: night 1 (`2024-06-01.csv`, content A),
 night 2 (`2024-06-02.csv`, content B), then a corrected night 2 (content C, `replace=True`,

@@ -51,7 +51,7 @@ CUSTOMER_SPEC: dict[str, ColumnKind] = {
     "tags": "text",
 }
 # A line-item file (Shopify orders, UCI): order, line and customer attributes on every row.
-CUSTOMER_ATTRIBUTES: tuple[str, ...] = (
+ATTRIBUTES_ON_ORDERS: tuple[str, ...] = (
     "first_name",
     "last_name",
     "name",
@@ -63,7 +63,7 @@ CUSTOMER_ATTRIBUTES: tuple[str, ...] = (
 LINE_ITEM_SPEC: dict[str, ColumnKind] = {
     **ORDER_SPEC,
     **LINE_SPEC,
-    **{name: CUSTOMER_SPEC[name] for name in CUSTOMER_ATTRIBUTES},
+    **{name: CUSTOMER_SPEC[name] for name in ATTRIBUTES_ON_ORDERS},
 }
 REVIEW_SPEC: dict[str, ColumnKind] = {
     "customer_id": "id",

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segcli.errors import InputError
+from segcli.inputs.checks import collect
 from segcli.inputs.columns import REQUIRED, SPECS, Layout
-from segcli.inputs.read import collect, detect_layout, open_tables
+from segcli.inputs.read import detect_layout, open_tables
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.settings import Settings
 from segcli.inputs.shopify import is_shopify

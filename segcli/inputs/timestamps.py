@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from segcli.inputs.values import Fallback, text
+from segcli.inputs.cells import Fallback, text
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
