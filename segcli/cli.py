@@ -461,7 +461,8 @@ def inspect(
 ) -> None:
     """Show how segcli reads export files: detected layout and column mapping, rows, orders,
     customers, date range, nulls per column, currencies, and warnings."""
-    from segcli.inputs.inspect import inspect_files, render_inspect
+    from segcli import render
+    from segcli.inputs.inspect import inspect_files
 
     with reporting():
         settings = _settings(config, files[0].parent if files else Path())
@@ -469,16 +470,14 @@ def inspect(
         if as_json:
             typer.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
         else:
-            from rich.console import Console
-
-            Console(highlight=False).print(render_inspect(report))
+            render.print_inspect(report)
 
 
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another
 # second (Polars sets dirty_decay_ms:500,muzzy_decay_ms:1000). A run is a few large queries one
-# after the other, so each would start on top of the last one's pages; returning them at once
-# lowers the peak memory of a run and costs it no time worth counting. A user's own
-# _RJEM_MALLOC_CONF is left as it is.
+# after the other, so without this each query starts on top of the last one's pages; returning
+# them at once lowers the peak RSS of a large run at no measurable cost in time (figures in
+# docs/performance.md). A user's own _RJEM_MALLOC_CONF is left as it is.
 ALLOCATOR_CONF = "muzzy_decay_ms:0"
 
 

@@ -1,4 +1,4 @@
-"""One error root, diagnostics with positions, and the exit codes of DESIGN §5."""
+"""One error root, diagnostics with positions, and the exit codes that scripts and cron see."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The fixed export format (DESIGN §5): members → CSV bytes that mailing tools import.
+"""The fixed export format (docs/nightly.md): members → CSV bytes that mailing tools import.
 
 Format, exactly:
 
