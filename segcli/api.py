@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.manifest import InputFile, Manifest
+    from segcli.normalize import NormalizeResult
 
 __all__ = [
     "BuildResult",
@@ -36,6 +37,7 @@ __all__ = [
     "load_with_dependencies",
     "member_keys",
     "members_table",
+    "normalize_inputs",
     "open_tables",
     "parse_definition",
     "plan_segments",
@@ -49,6 +51,15 @@ def open_tables(*args: object, **kwargs: object) -> Tables:
     from segcli.inputs.read import open_tables as read  # noqa: PLC0415
 
     return read(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def normalize_inputs(tables: Tables, out: str | Path, *, replace: bool = False) -> NormalizeResult:
+    """Write the tables in the canonical layout as Parquet, with the settings that still apply
+    (`segcli.yaml`), into the new folder `out` (see segcli.normalize): building from it gives
+    the same snapshots as building from the exports `tables` were read from."""
+    from segcli.normalize import normalize_tables  # noqa: PLC0415
+
+    return normalize_tables(tables, Path(out), replace=replace)
 
 
 def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settings) -> datetime:

@@ -25,10 +25,10 @@ All Polars queries of the command are in this module.
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -82,7 +82,8 @@ def normalize_tables(tables: Tables, out: Path, *, replace: bool = False) -> Nor
     command writes."""
     started = time.monotonic()
     check_target(out, replace=replace)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    staging = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
+    staging.mkdir()  # the umask's permissions, as the folder will keep them
     try:
         written = _write_tables(tables, staging)
         (staging / CONFIG_NAME).write_text(settings_text(tables.settings), encoding="utf-8")
@@ -161,7 +162,10 @@ def canonical_queries(tables: Tables) -> dict[str, pl.LazyFrame]:
 
 
 def _money(cents: str, name: str) -> pl.Expr:
-    return (pl.col(cents).cast(MONEY) / 100).cast(MONEY).alias(name)
+    """Integer cents as a decimal amount: a product of decimals is exact (a quotient keeps the
+    dividend's scale, so cents / 100 would cut the cents off)."""
+    amount = pl.col(cents).cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"), pl.Decimal(3, 2))
+    return amount.cast(MONEY).alias(name)
 
 
 def orders_query(orders: pl.LazyFrame) -> pl.LazyFrame:
@@ -182,9 +186,7 @@ def orders_query(orders: pl.LazyFrame) -> pl.LazyFrame:
 
 def lines_query(lines: pl.LazyFrame) -> pl.LazyFrame:
     items = ("sku", "product_name", "brand", "category", "collection", "tags")
-    return lines.select(
-        "order_id", *items, "quantity", _money("unit_price_cents", "unit_price")
-    )
+    return lines.select("order_id", *items, "quantity", _money("unit_price_cents", "unit_price"))
 
 
 def customers_query(customers: pl.LazyFrame, *, registered: bool) -> pl.LazyFrame:
@@ -195,9 +197,7 @@ def customers_query(customers: pl.LazyFrame, *, registered: bool) -> pl.LazyFram
 
 
 def reviews_query(reviews: pl.LazyFrame) -> pl.LazyFrame:
-    return reviews.select(
-        pl.col(KEY).alias("customer_id"), "sku", "product_name", "reviewed_at"
-    )
+    return reviews.select(pl.col(KEY).alias("customer_id"), "sku", "product_name", "reviewed_at")
 
 
 def _write_tables(tables: Tables, folder: Path) -> list[WrittenTable]:
