@@ -24,6 +24,7 @@ All Polars queries of the command are in this module.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import uuid
@@ -83,11 +84,15 @@ def normalize_tables(tables: Tables, out: Path, *, replace: bool = False) -> Nor
     started = time.monotonic()
     check_target(out, replace=replace)
     staging = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")
-    staging.mkdir()  # the umask's permissions, as the folder will keep them
     try:
+        staging.mkdir()  # the umask's permissions, as the folder will keep them
         written = _write_tables(tables, staging)
-        (staging / CONFIG_NAME).write_text(settings_text(tables.settings), encoding="utf-8")
+        _write_durably(staging / CONFIG_NAME, settings_text(tables.settings))
         _publish(staging, out, replace=replace)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        reason = error.strerror or type(error).__name__
+        raise UsageError(f"cannot write {out}: {reason}; nothing was written") from error
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -120,17 +125,33 @@ def check_target(out: Path, *, replace: bool) -> None:
 
 def _publish(staging: Path, out: Path, *, replace: bool) -> None:
     check_target(out, replace=replace)  # again: the folder may have changed meanwhile
+    if out.exists() and not any(out.iterdir()):
+        out.rmdir()
     if not out.exists():
         staging.rename(out)
-        return
-    if not any(out.iterdir()):
-        out.rmdir()
-        staging.rename(out)
+        _sync_folder(out.parent)
         return
     old = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.old")
     out.rename(old)
     staging.rename(out)
+    _sync_folder(out.parent)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_durably(path: Path, text: str) -> None:
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """The renames in `folder` survive a crash (the files were synced when written)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def settings_text(settings: Settings) -> str:
@@ -205,7 +226,7 @@ def _write_tables(tables: Tables, folder: Path) -> list[WrittenTable]:
     queries = canonical_queries(tables)
     paths = {table: folder / TABLE_FILES[table] for table in queries}
     sinks = [
-        query.sink_parquet(paths[table], lazy=True, statistics=True)
+        query.sink_parquet(paths[table], lazy=True, statistics=True, sync_on_close="all")
         for table, query in queries.items()
     ]
     collect_all(sinks, tables)
