@@ -292,3 +292,17 @@ def test_two_configs_are_refused_rather_than_one_dropped(tmp_path: Path) -> None
     assert find_project_config(rules / "x.yaml", [data / "orders.parquet"]) == (
         rules / "segcli.yaml"
     )
+
+
+@needs_data
+def test_normalizing_the_normalized_tables_changes_nothing(tmp_path: Path) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    api.normalize_inputs(api.open_tables(ORDERS, customers=CUSTOMERS), first)
+    api.normalize_inputs(reopen(first), second)
+    for name in ("orders", "order_lines", "customers", "segcli"):
+        suffix = ".yaml" if name == "segcli" else ".parquet"
+        a, b = first / f"{name}{suffix}", second / f"{name}{suffix}"
+        if suffix == ".yaml":
+            assert a.read_text() == b.read_text()
+        else:
+            assert pl.read_parquet(a).equals(pl.read_parquet(b)), name
