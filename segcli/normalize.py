@@ -190,6 +190,9 @@ def _money(cents: str, name: str) -> pl.Expr:
 
 
 def orders_query(orders: pl.LazyFrame) -> pl.LazyFrame:
+    """customer_id: the resolved key, except where it is the order's own normalized email (a
+    customer known by email only): left empty there, the reader keys the order by that email
+    again. email: as written (see the module docstring)."""
     key, email = pl.col(KEY), pl.col("email")
     by_id = key.is_not_null() & (email.is_null() | (key != email))
     return orders.select(
@@ -211,6 +214,7 @@ def lines_query(lines: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def customers_query(customers: pl.LazyFrame, *, registered: bool) -> pl.LazyFrame:
+    """Every row in file order; customer_key is coalesce(customer_id, email) again on reading."""
     names = [name for name in customers.collect_schema().names() if name != KEY]
     if not registered:
         names.remove("registered_at")
@@ -218,6 +222,7 @@ def customers_query(customers: pl.LazyFrame, *, registered: bool) -> pl.LazyFram
 
 
 def reviews_query(reviews: pl.LazyFrame) -> pl.LazyFrame:
+    """Reviews count only through their customer key, so it is all the identity they keep."""
     return reviews.select(pl.col(KEY).alias("customer_id"), "sku", "product_name", "reviewed_at")
 
 
