@@ -469,7 +469,9 @@ def diff(
 @app.command()
 def normalize(
     orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
-    out: Annotated[Path, typer.Option("--out", help="The folder to write (must not exist yet).")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The folder to write: new or empty (see --replace).")
+    ],
     lines: LinesOpt = None,
     customers: CustomersOpt = None,
     reviews: ReviewsOpt = None,
