@@ -227,15 +227,15 @@ def reviews_query(reviews: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def _write_tables(tables: Tables, folder: Path) -> list[WrittenTable]:
-    """Stream every table into its Parquet file, in one run of the queries (shared scans)."""
-    queries = canonical_queries(tables)
-    paths = {table: folder / TABLE_FILES[table] for table in queries}
-    sinks = [
-        query.sink_parquet(paths[table], lazy=True, statistics=True, sync_on_close="all")
-        for table, query in queries.items()
-    ]
-    collect_all(sinks, tables)
-    return [
-        WrittenTable(table, path, pl.scan_parquet(path).select(pl.len()).collect().item())
-        for table, path in paths.items()
-    ]
+    """Stream each table into its Parquet file, one table after the other: run together, the
+    queries hold their buffers at the same time (10M orders and 29M lines from Parquet peaked at
+    1.4 GB together, 0.9 GB one by one). A line-item file (Shopify, UCI) is then parsed once per
+    table it gives, which costs time only."""
+    written = []
+    for table, query in canonical_queries(tables).items():
+        path = folder / TABLE_FILES[table]
+        sink = query.sink_parquet(path, lazy=True, statistics=True, sync_on_close="all")
+        collect_all([sink], tables)  # every CSV file's structure is checked beside the first
+        rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        written.append(WrittenTable(table, path, rows))
+    return written
