@@ -306,3 +306,17 @@ def test_normalizing_the_normalized_tables_changes_nothing(tmp_path: Path) -> No
             assert a.read_text() == b.read_text()
         else:
             assert pl.read_parquet(a).equals(pl.read_parquet(b)), name
+
+
+def test_a_bad_cell_in_the_last_table_leaves_nothing_either(tmp_path: Path) -> None:
+    reviews = tmp_path / "reviews.csv"
+    reviews.write_text(
+        "customer_id,sku,reviewed_at\nC00001,SKU-1001,2024-01-01\nC00002,SKU-1002,yesterday\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "normalized"
+    result = cli("normalize", SAMPLE / "orders.csv", "--customers", SAMPLE / "customers.csv",
+                 "--reviews", reviews, "--out", out)  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert f"{reviews}: row 2 (line 3), column 'reviewed_at'" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reviews.csv"]
