@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from segcli.inputs.sources import PathSpec
     from segcli.manifest import InputFile, Manifest
+    from segcli.normalize import NormalizeResult
 
 __all__ = [
     "BuildResult",
@@ -38,6 +39,7 @@ __all__ = [
     "load_with_dependencies",
     "member_keys",
     "members_table",
+    "normalize_inputs",
     "open_tables",
     "parse_definition",
     "plan_segments",
@@ -65,6 +67,22 @@ def open_tables(
         orders, lines, customers, reviews, products, settings or Settings(), preset
     )
     return load_engine(engine).open_inputs(request)
+
+
+def normalize_inputs(tables: Inputs, out: str | Path, *, replace: bool = False) -> NormalizeResult:
+    """Write the tables in the canonical layout as Parquet, with the settings that still apply
+    (`segcli.yaml`), into the new folder `out` (see segcli.normalize): building from it gives
+    the same snapshots as building from the exports `tables` were read from. The exports are
+    read by the single-machine readers (inputs opened for the default engine)."""
+    from segcli.inputs.tables import Tables  # noqa: PLC0415
+    from segcli.normalize import normalize_tables  # noqa: PLC0415
+
+    if not isinstance(tables, Tables):
+        raise UsageError(
+            f"normalize reads exports on this machine; open them for the polars engine, "
+            f"not {tables.engine}"
+        )
+    return normalize_tables(tables, Path(out), replace=replace)
 
 
 def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settings) -> datetime:

@@ -103,7 +103,10 @@ ProductsOpt = Annotated[
 ]
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", help="Project config (YAML). Default: segcli.yaml beside the rules."),
+    typer.Option(
+        "--config",
+        help="Project config (YAML). Default: segcli.yaml beside the rules or the orders.",
+    ),
 ]
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Force an input layout: shopify.")]
 AsOfOpt = Annotated[
@@ -126,12 +129,12 @@ def _open(
     preset: str | None,
     near: Path,
 ) -> Inputs:
-    from segcli.inputs.config import find_config, load_settings
-    from segcli.inputs.read import open_tables
+    from segcli import api
+    from segcli.inputs.config import find_project_config, load_settings
 
-    config_path = config if config is not None else find_config(near)
+    config_path = config if config is not None else find_project_config(near, orders)
     settings = load_settings(config_path) if config_path else None
-    return open_tables(
+    return api.open_tables(
         orders,
         lines=lines,
         customers=customers,
@@ -450,6 +453,41 @@ def diff(
         if out is not None:
             entered, left = write_diff(result, out)
             render.print_info(f"wrote {entered} and {left}")
+
+
+@app.command()
+def normalize(
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The folder to write: new or empty (see --replace).")
+    ],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace the tables of an earlier normalize in --out."),
+    ] = False,
+) -> None:
+    """Write the inputs in the canonical layout: typed Parquet tables (orders, order_lines,
+    customers, reviews) and the settings that still apply (segcli.yaml), in a new folder.
+
+    Building from that folder gives the same snapshots as building from the exports.
+    """
+    from segcli import api, render
+
+    with reporting():
+        tables = _open(orders, lines, customers, reviews, products, config, preset, orders[0])
+        with render.working(f"normalizing into {out}"):
+            result = api.normalize_inputs(tables, out, replace=replace)
+        for table in result.tables:
+            render.print_info(f"{table.path}: {table.rows} rows")
+        render.print_info(
+            f"{result.config}: the settings that still apply [{result.seconds:.2f} s]"
+        )
 
 
 @app.command()

@@ -22,6 +22,7 @@ lines: {columns: {...}}        # likewise customers, reviews, products
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,27 @@ def find_config(rules: str | Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def find_project_config(near: str | Path, data: Sequence[str | Path] = ()) -> Path | None:
+    """The config a command uses without --config: `find_config(near)` (beside the rules), or
+    `segcli.yaml` in the folder of the orders `data` (where `segcli normalize` writes the
+    settings of its tables). Two different ones: UsageError, as using either would silently
+    drop the other's settings."""
+    candidates = [find_config(near), *(_beside_data(item) for item in data)]
+    found = list({path.resolve(): path for path in candidates if path is not None}.values())
+    if len(found) > 1:
+        raise UsageError(
+            f"two project configs apply: {found[0]} and {found[1]}; "
+            "pass --config with the one to use, or merge them into one"
+        )
+    return found[0] if found else None
+
+
+def _beside_data(item: str | Path) -> Path | None:
+    path = Path(item)
+    candidate = (path if path.is_dir() else path.parent) / CONFIG_NAME
+    return candidate if candidate.is_file() else None
 
 
 def load_settings(path: str | Path) -> Settings:
