@@ -26,6 +26,7 @@ from segcli.spec.parse import load_definitions, load_with_dependencies, parse_de
 if TYPE_CHECKING:
     import polars as pl
 
+    from segcli.deftests import SuiteReport
     from segcli.manifest import InputFile, Manifest
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "open_tables",
     "parse_definition",
     "plan_segments",
+    "run_definition_tests",
 ]
 
 AsOf = date | datetime | str | None
@@ -229,3 +231,12 @@ def make_manifest(
         timezone=tables.settings.timezone,
         inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),
     )
+
+
+def run_definition_tests(paths: Sequence[Path]) -> SuiteReport:
+    """`segcli test`: every test file of the paths (a rules folder: its `tests/` subfolder),
+    each evaluated by `member_keys` over its inline rows. Bad test files or definitions raise
+    one DefinitionError before any test runs."""
+    from segcli.deftests import run_tests  # noqa: PLC0415
+
+    return run_tests(list(paths))

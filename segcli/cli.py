@@ -240,6 +240,29 @@ def _definition_paths(items: list[Path]) -> list[Path]:
     return paths
 
 
+@app.command(name="test")
+def test_definitions(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Test files, or folders (a rules folder: its tests/). Default: rules"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Run tests for definitions: inline rows, an as-of and the members expected, each
+    evaluated as `build` would. Exit 0 when all pass, 1 when any fails, 2 on a bad test file.
+    """
+    from segcli import api, render
+
+    with reporting():
+        report = api.run_definition_tests(paths or [Path("rules")])
+        if as_json:
+            typer.echo(json.dumps(report.as_json(), indent=2))
+        else:
+            render.print_test_report(report)
+        render.print_test_summary(report)
+    raise typer.Exit(report.exit_code)
+
+
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the segment language (for editors)."""

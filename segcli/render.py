@@ -20,6 +20,7 @@ from rich.table import Table
 from segcli.errors import Diagnostic
 
 if TYPE_CHECKING:
+    from segcli.deftests import SuiteReport, Verdict
     from segcli.nightly import RunReport, SegmentOutcome
     from segcli.why import Line
 
@@ -139,3 +140,54 @@ def print_why(segment: str, member: bool, lines: list[Line]) -> None:
         mark = "[green]✓[/]" if line.held else "[red]✗[/]"
         value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
         console.print(f"{'  ' * (line.depth + 1)}{mark} {escape(line.text)}{value}")
+
+
+TEST_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red"}
+
+
+def print_test_report(report: SuiteReport) -> None:
+    """The pass/fail table, then for each failure who is missing and who is extra, with the
+    rule values that decided it (on stdout: this is what was asked for)."""
+    console = Console(highlight=False, soft_wrap=True)
+    rows = [("result", "test", "segment", "as of", "expected", "members")]
+    for result in report.results:
+        as_of = result.as_of.isoformat() if result.as_of else "-"
+        members = "-" if result.error else str(len(result.actual))
+        rows.append(
+            (result.status, str(result.path), result.segment, as_of, str(len(result.expected)),
+             members)
+        )  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = [escape(cell.ljust(width)) for cell, width in zip(row, widths, strict=True)]
+        style = "bold" if index == 0 else TEST_STYLE[row[0]]
+        console.print(f"[{style}]{cells[0]}[/]  " + "  ".join(cells[1:]).rstrip())
+    for result in report.results:
+        if result.status != "passed":
+            _print_test_failure(console, result)
+
+
+def _print_test_failure(console: Console, result: Verdict) -> None:
+    console.print(f"\n[bold red]{result.status}[/] {escape(str(result.path))}")
+    if result.error:
+        console.print(f"  {escape(result.error)}")
+        return
+    for difference in result.differences:
+        what = "missing (expected, not a member)" if difference.missing else "extra (a member, not expected)"
+        console.print(f"  {escape(difference.customer)}: {what}")
+        if difference.note:
+            console.print(f"    [dim]{escape(difference.note)}[/]")
+        for line in difference.lines:
+            mark = "[green]✓[/]" if line.held else "[red]✗[/]"
+            value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
+            console.print(f"{'  ' * (line.depth + 2)}{mark} {escape(line.text)}{value}")
+
+
+def print_test_summary(report: SuiteReport) -> None:
+    counts = ", ".join(
+        f"{report.count(status)} {status}"
+        for status in ("passed", "failed", "error")
+        if report.count(status) or status == "passed"
+    )
+    total = len(report.results)
+    stderr().print(f"{total} test{'s' if total != 1 else ''}: {counts} → exit {int(report.exit_code)}")

@@ -63,21 +63,46 @@ def why_lines(
     customer: str,
 ) -> tuple[bool, list[Line]]:
     """Whether the customer is a member, and one line per rule node with the value it saw."""
+    found = explain_customer(definition, library, tables, as_of, customer)
+    if found is None:
+        raise UsageError("no customer with that id or email in the data")
+    return found
+
+
+def explain_customer(
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    customer: str,
+) -> tuple[bool, list[Line]] | None:
+    """`why_lines`, or None when the data has no such customer."""
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
-    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    wanted = customer.strip().lower()
-    match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
-    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
-    row = collect(table.filter(match).with_columns(columns), tables)
-    if row.height == 0:
-        raise UsageError("no customer with that id or email in the data")
-    first = row.row(0, named=True)
+    first = customer_values(plan, tables, customer, [rule for _, rule in nodes])
+    if first is None:
+        return None
     lines = [
         Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
         for i, (depth, rule) in enumerate(nodes)
     ]
     return bool(first[segment_column(definition)]), lines
+
+
+def customer_values(
+    plan: FeaturePlan, tables: Tables, customer: str, rules: Sequence[Rule]
+) -> dict[str, object] | None:
+    """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
+    `rules[i]` holds, and each segment's flag; None when the data has no such customer.
+
+    The one place outside the backend that evaluates rules for a customer (the engine seam's
+    `Engine.customer_values`)."""
+    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+    wanted = customer.strip().lower()
+    match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
+    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
+    row = collect(table.filter(match).with_columns(columns), tables)
+    return row.row(0, named=True) if row.height else None
 
 
 def _nodes(rule: Rule, plan: FeaturePlan, depth: int) -> list[tuple[int, Rule]]:
