@@ -241,7 +241,7 @@ def _definition_paths(items: list[Path]) -> list[Path]:
 
 
 @app.command(name="test")
-def test_definitions(
+def definition_tests(
     paths: Annotated[
         list[Path] | None,
         typer.Argument(help="Test files, or folders (a rules folder: its tests/). Default: rules"),

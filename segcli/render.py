@@ -173,7 +173,11 @@ def _print_test_failure(console: Console, result: Verdict) -> None:
         console.print(f"  {escape(result.error)}")
         return
     for difference in result.differences:
-        what = "missing (expected, not a member)" if difference.missing else "extra (a member, not expected)"
+        what = (
+            "missing (expected, not a member)"
+            if difference.missing
+            else "extra (a member, not expected)"
+        )
         console.print(f"  {escape(difference.customer)}: {what}")
         if difference.note:
             console.print(f"    [dim]{escape(difference.note)}[/]")
@@ -190,4 +194,6 @@ def print_test_summary(report: SuiteReport) -> None:
         if report.count(status) or status == "passed"
     )
     total = len(report.results)
-    stderr().print(f"{total} test{'s' if total != 1 else ''}: {counts} → exit {int(report.exit_code)}")
+    stderr().print(
+        f"{total} test{'s' if total != 1 else ''}: {counts} → exit {int(report.exit_code)}"
+    )

@@ -112,7 +112,7 @@ def _read_test(root: YNode, path: Path, ctx: Collector) -> DefinitionTest | None
     top = read_map(root, "a test file", ctx)
     if top is None:
         return None
-    values = dict((key.text, value) for key, value in top.items)
+    values = {key.text: value for key, value in top.items}
     for key, _value in top.items:
         if key.text not in KEYS:
             hint = did_you_mean(key.text, KEYS) or f"the keys are: {', '.join(KEYS)}"
@@ -157,7 +157,9 @@ def _read_segment(node: YNode | None, path: Path, ctx: Collector) -> tuple[str, 
         if found is not None and found.resolve() != path.resolve():
             return ref, found
     stems = [p.stem for p in sorted(path.parent.parent.glob("*.y*ml"))]
-    hint = did_you_mean(ref, stems) or f"segment: is a definition's file stem in {path.parent.parent}"
+    hint = (
+        did_you_mean(ref, stems) or f"segment: is a definition's file stem in {path.parent.parent}"
+    )
     ctx.error("unknown-segment", f"no definition '{ref}' for this test", node.span, hint)
     return None
 
@@ -212,9 +214,7 @@ def _read_rows(table: str, node: YNode, ctx: Collector) -> TableRows | None:
     return TableRows(table, columns, rows, node.span)
 
 
-def _read_row(
-    table: str, row: YMap, spec: dict[str, ColumnKind], ctx: Collector
-) -> dict[str, str]:
+def _read_row(table: str, row: YMap, spec: dict[str, ColumnKind], ctx: Collector) -> dict[str, str]:
     cells: dict[str, str] = {}
     for key, value in row.items:
         if key.text not in spec:

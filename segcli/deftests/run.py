@@ -146,9 +146,7 @@ def _load_definitions(
     return loaded
 
 
-def run_test(
-    test: DefinitionTest, definition: Definition, library: list[Definition]
-) -> Verdict:
+def run_test(test: DefinitionTest, definition: Definition, library: list[Definition]) -> Verdict:
     """One test: its rows written as CSV, read and evaluated as `build` would."""
     settings = project_settings(test.definition)
     with tempfile.TemporaryDirectory(prefix="segcli-test-") as folder:
