@@ -27,12 +27,14 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.deftests import SuiteReport
+    from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
 
 __all__ = [
     "BuildResult",
     "build_members",
     "build_snapshot",
+    "lint_definitions",
     "load_definitions",
     "load_with_dependencies",
     "member_keys",
@@ -240,3 +242,15 @@ def run_definition_tests(paths: Sequence[Path]) -> SuiteReport:
     from segcli.deftests import run_tests  # noqa: PLC0415
 
     return run_tests(list(paths))
+
+
+def lint_definitions(
+    definitions: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+) -> LintReport:
+    """`segcli validate --orders`: the definitions checked against the data (see segcli.lint)."""
+    from segcli.lint import lint_definitions as lint  # noqa: PLC0415
+
+    return lint(definitions, library, tables, as_of)

@@ -218,9 +218,25 @@ def build(
 @app.command()
 def validate(
     definitions: Annotated[list[Path], typer.Argument(help="Definition files or folders.")],
+    orders: Annotated[
+        list[Path] | None,
+        typer.Option("--orders", help="Also check the definitions against this data."),
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
 ) -> None:
-    """Check segment definitions without reading any data (every problem, in every file)."""
-    from segcli import render
+    """Check segment definitions without reading any data (every problem, in every file).
+
+    With --orders (and --lines, --customers…), also against the data: text values that never
+    occur in it (an error, exit 2), segments that hold for nobody or everyone and periods that
+    start before the first order (warnings, exit 0).
+    """
+    from segcli import api, render
     from segcli.spec.parse import load_definitions
 
     with reporting():
@@ -228,6 +244,14 @@ def validate(
         loaded = load_definitions(paths)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
+        if orders:
+            near = paths[0] if paths else Path()
+            tables = _open(orders, lines, customers, reviews, products, config, preset, near)
+            instant = api.effective_as_of(None, as_of, tables.settings)
+            report = api.lint_definitions(loaded, loaded, tables, instant)
+            render.print_findings(report.findings)
+            if report.errors:
+                raise typer.Exit(ExitCode.BAD_DEFINITION)
 
 
 def _definition_paths(items: list[Path]) -> list[Path]:

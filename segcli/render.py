@@ -20,7 +20,10 @@ from rich.table import Table
 from segcli.errors import Diagnostic
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from segcli.deftests import SuiteReport, Verdict
+    from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
     from segcli.why import Line
 
@@ -197,3 +200,23 @@ def print_test_summary(report: SuiteReport) -> None:
     stderr().print(
         f"{total} test{'s' if total != 1 else ''}: {counts} → exit {int(report.exit_code)}"
     )
+
+
+def print_findings(findings: Sequence[Finding]) -> None:
+    """Findings of `validate --orders`: errors and warnings with excerpt and caret."""
+    console = stderr()
+    for finding in findings:
+        style = "bold red" if finding.level == "error" else "yellow"
+        where = f"{finding.span}: " if finding.span else ""
+        console.print(
+            f"{escape(where)}[{style}]{finding.level}[/]{escape(f'[{finding.code}]')} "
+            f"{escape(finding.message)}"
+        )
+        excerpt = Diagnostic(finding.code, finding.message, finding.span)
+        for line in _excerpt(excerpt):
+            console.print(f"[dim]{escape(line)}[/]")
+        if finding.hint:
+            console.print(f"  [cyan]hint:[/] {escape(finding.hint)}")
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    console.print(f"against the data: {errors} error(s), {warnings} warning(s)")
