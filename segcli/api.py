@@ -34,6 +34,7 @@ __all__ = [
     "BuildResult",
     "build_members",
     "build_snapshot",
+    "check_priorities",
     "lint_definitions",
     "load_definitions",
     "load_with_dependencies",
@@ -254,3 +255,10 @@ def lint_definitions(
     from segcli.lint import lint_definitions as lint  # noqa: PLC0415
 
     return lint(definitions, library, tables, as_of)
+
+
+def check_priorities(definitions: Sequence[Definition]) -> None:
+    """For `--exclusive`: one DefinitionError naming every priority shared by two segments."""
+    from segcli.exclusive import check_priorities as check  # noqa: PLC0415
+
+    check(definitions)

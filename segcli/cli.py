@@ -229,6 +229,10 @@ def validate(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
+    exclusive: Annotated[
+        bool,
+        typer.Option("--exclusive", help="Also refuse priority ties (as run --exclusive does)."),
+    ] = False,
 ) -> None:
     """Check segment definitions without reading any data (every problem, in every file).
 
@@ -242,6 +246,8 @@ def validate(
     with reporting():
         paths = _definition_paths(definitions)
         loaded = load_definitions(paths)
+        if exclusive:
+            api.check_priorities(loaded)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
         if orders:
@@ -415,6 +421,13 @@ def run(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a JSON summary of the run here.")
     ] = None,
+    exclusive: Annotated[
+        bool,
+        typer.Option(
+            "--exclusive",
+            help="Each customer only in the highest-priority segment that holds (priority: N).",
+        ),
+    ] = False,
 ) -> None:
     """Build every segment in a folder in one pass over the data (safe for cron).
 
@@ -436,6 +449,7 @@ def run(
                 replace=replace,
                 with_id=with_id,
                 progress=None if quiet else render.print_outcome,
+                exclusive=exclusive,
             )
         if quiet:
             for outcome in result.segments:

@@ -7,6 +7,7 @@ they differ. One broken segment does not stop the others.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ class SegmentOutcome:
     seconds: float = 0.0
     path: str | None = None
     message: str = ""
+    moved_out: int | None = None  # --exclusive: members given to higher-priority segments
 
     @property
     def change(self) -> int | None:
@@ -74,6 +76,7 @@ class RunReport:
                     "seconds": round(s.seconds, 3),
                     "path": s.path,
                     "message": s.message,
+                    "moved_out": s.moved_out,
                 }
                 for s in self.segments
             ],
@@ -121,19 +124,26 @@ def run_segments(
     replace: bool = False,
     with_id: bool = False,
     progress: Progress | None = None,
+    exclusive: bool = False,
 ) -> RunReport:
-    """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`."""
+    """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`.
+
+    `exclusive`: each customer only in the highest-priority segment that holds (see
+    segcli.exclusive); a priority tie raises DefinitionError before anything is read."""
+    from segcli.exclusive import check_priorities  # noqa: PLC0415
     from segcli.snapshot import acquire_lock  # noqa: PLC0415
 
     started = time.monotonic()
     label = as_of_label(as_of, tables.settings.timezone)
     report = RunReport(as_of.isoformat(), str(out_dir))
     definitions, broken = load_segments(rules_dir)
+    if exclusive:
+        check_priorities(definitions)
     report.segments.extend(broken)
     out_dir.mkdir(parents=True, exist_ok=True)
     with acquire_lock(out_dir):
-        todo = _plannable(definitions, tables, as_of, report)
-        todo = [d for d in todo if replace or not _keep_existing(d, out_dir, label, report)]
+        plannable = _plannable(definitions, tables, as_of, report)
+        todo = [d for d in plannable if replace or not _keep_existing(d, out_dir, label, report)]
         if todo:
             _build_all(
                 todo,
@@ -144,6 +154,7 @@ def run_segments(
                 report,
                 replace=replace,
                 with_id=with_id,
+                exclusive=plannable if exclusive else None,
             )
     report.segments.sort(key=lambda s: s.segment)
     if progress:
@@ -202,16 +213,23 @@ def _build_all(
     *,
     replace: bool,
     with_id: bool,
+    exclusive: Sequence[Definition] | None = None,
 ) -> None:
+    """`exclusive`: every segment that takes part in the assignment (the kept ones too, so that
+    their members hold their places); None for a run that is not exclusive."""
     from segcli.api import members_table  # noqa: PLC0415
+    from segcli.exclusive import assign_exclusive  # noqa: PLC0415
     from segcli.export import render_lines  # noqa: PLC0415
     from segcli.plan import segment_column  # noqa: PLC0415
 
     started = time.monotonic()
+    moved: dict[str, int] = {}
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table = members_table(todo, tables, as_of, library)
+        table = members_table(exclusive or todo, tables, as_of, library)
+        if exclusive is not None:
+            table, moved = assign_exclusive(table, exclusive)
         # Every member's record is rendered once; each snapshot is a filter of them.
         flags = tuple(segment_column(d) for d in todo)
         lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
@@ -229,6 +247,7 @@ def _build_all(
             inputs,
             replace=replace,
             with_id=with_id,
+            moved=moved.get(definition.segment_id, 0) if exclusive is not None else None,
         )
         outcome.seconds = shared + time.monotonic() - began
         report.segments.append(outcome)
@@ -253,18 +272,22 @@ def _publish(
     *,
     replace: bool,
     with_id: bool,
+    moved: int | None = None,
 ) -> SegmentOutcome:
-    """Write one snapshot from its members' rendered records (export.render_lines)."""
+    """Write one snapshot from its members' rendered records (export.render_lines); `moved`:
+    in an exclusive run, the members given to higher-priority segments (0 for a segment that
+    lost none or takes no part); None when the run is not exclusive."""
     import polars as pl  # noqa: PLC0415
 
     from segcli.api import make_manifest  # noqa: PLC0415
     from segcli.export import join_lines  # noqa: PLC0415
+    from segcli.manifest import Exclusive  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     assert isinstance(lines, pl.DataFrame)
     previous = previous_count(path)
     outcome = SegmentOutcome(
-        definition.segment_id, "written", lines.height, previous, path=str(path)
+        definition.segment_id, "written", lines.height, previous, path=str(path), moved_out=moved
     )
     if (guard := count_guard(definition, lines.height, previous)) is not None:
         outcome.status, outcome.message = "guarded", guard
@@ -273,9 +296,12 @@ def _publish(
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs
-        result = write_snapshot(
-            data, path, make_manifest(definition, tables, as_of, inputs), replace=replace
-        )
+        manifest = make_manifest(definition, tables, as_of, inputs)
+        if moved is not None:
+            manifest = dataclasses.replace(
+                manifest, exclusive=Exclusive(definition.priority, moved)
+            )
+        result = write_snapshot(data, path, manifest, replace=replace)
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)
         return outcome

@@ -95,6 +95,8 @@ def print_outcome(outcome: SegmentOutcome) -> None:
     style = STATUS_STYLE.get(outcome.status, "")
     members = "" if outcome.members is None else f"{outcome.members} members"
     change = "" if outcome.change is None else f" ({outcome.change:+d})"
+    if outcome.moved_out:
+        change += f" ({outcome.moved_out} moved to higher-priority segments)"
     message = f"  {outcome.message}" if outcome.status in ("failed", "guarded") else ""
     stderr().print(
         f"[{style}]{outcome.status:<9}[/] {escape(outcome.segment):<28} {members}{change}"

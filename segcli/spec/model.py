@@ -195,5 +195,7 @@ class Definition:
     marketing_only: bool = False
     min_members: int | None = None
     max_change_percent: Decimal | None = None
+    priority: int | None = None  # `segcli run --exclusive`: the higher wins a customer
+    priority_span: Span | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
     source_sha256: str = ""  # sha256 of the definition file's bytes (for manifests)
