@@ -29,12 +29,14 @@ if TYPE_CHECKING:
     from segcli.deftests import SuiteReport
     from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
+    from segcli.why import SegmentWhy
 
 __all__ = [
     "BuildResult",
     "build_members",
     "build_snapshot",
     "check_priorities",
+    "customer_segments",
     "lint_definitions",
     "load_definitions",
     "load_with_dependencies",
@@ -262,3 +264,60 @@ def check_priorities(definitions: Sequence[Definition]) -> None:
     from segcli.exclusive import check_priorities as check  # noqa: PLC0415
 
     check(definitions)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSegments:
+    """`segcli segments CUSTOMER`: every segment of a folder for one customer."""
+
+    customer: str
+    as_of: datetime
+    segments: tuple[SegmentWhy, ...]
+    unanswered: tuple[tuple[str, str], ...]  # (segment, why the data cannot answer it)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "customer": self.customer,
+            "as_of": self.as_of.isoformat(),
+            "member_of": [s.segment for s in self.segments if s.member],
+            "segments": [
+                {
+                    "segment": s.segment,
+                    "name": s.name,
+                    "member": s.member,
+                    "rules": [
+                        {"depth": x.depth, "held": x.held, "rule": x.text, "value": x.value}
+                        for x in s.lines
+                    ],
+                }
+                for s in self.segments
+            ],
+            "unanswered": [{"segment": s, "message": m} for s, m in self.unanswered],
+        }
+
+
+def customer_segments(
+    definitions: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    customer: str,
+) -> CustomerSegments:
+    """Which of the segments one customer (id or email) is in, with the rule values, from one
+    plan over that customer's rows only. Segments the data cannot answer (e.g. `purchased`
+    without order lines) are listed apart; an unknown customer is a UsageError."""
+    from segcli.errors import SegcliError  # noqa: PLC0415
+    from segcli.why import customer_segments as evaluate  # noqa: PLC0415
+
+    answerable: list[Definition] = []
+    unanswered: list[tuple[str, str]] = []
+    for definition in definitions:
+        try:
+            plan_segments([definition], tables, as_of, definitions)
+        except SegcliError as error:
+            unanswered.append((definition.segment_id, str(error)))
+        else:
+            answerable.append(definition)
+    found = evaluate(answerable, definitions, tables, as_of, customer)
+    if found is None:
+        raise UsageError("no customer with that id or email in the data")
+    return CustomerSegments(customer, as_of, tuple(found), tuple(unanswered))

@@ -397,6 +397,35 @@ def why(
 
 
 @app.command()
+def segments(
+    customer: Annotated[str, typer.Argument(help="The customer's id or email.")],
+    rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Which segments of a folder one customer is in now, with the rule values for each
+    (reads only that customer's rows)."""
+    from segcli import api, render
+
+    with reporting():
+        definitions = api.load_definitions([rules_dir])
+        tables = _open(orders, lines, customers, reviews, products, config, preset, rules_dir)
+        instant = api.effective_as_of(None, as_of, tables.settings)
+        answer = api.customer_segments(definitions, tables, instant, customer)
+        if as_json:
+            typer.echo(json.dumps(answer.as_json(), indent=2))
+        else:
+            render.print_customer_segments(answer)
+
+
+@app.command()
 def run(
     rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
     orders: Annotated[list[Path], typer.Option("--orders", help="Orders file(s), folder or glob.")],

@@ -22,6 +22,7 @@ from segcli.errors import Diagnostic
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from segcli.api import CustomerSegments
     from segcli.deftests import SuiteReport, Verdict
     from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
@@ -222,3 +223,24 @@ def print_findings(findings: Sequence[Finding]) -> None:
     errors = sum(1 for f in findings if f.level == "error")
     warnings = len(findings) - errors
     console.print(f"against the data: {errors} error(s), {warnings} warning(s)")
+
+
+def print_customer_segments(answer: CustomerSegments) -> None:
+    """The segments the customer is in, each with its rule values; then the others by name
+    (on stdout: this is what was asked for)."""
+    console = Console(highlight=False, soft_wrap=True)
+    member_of = [s for s in answer.segments if s.member]
+    console.print(
+        f"in {len(member_of)} of {len(answer.segments)} segments as of {answer.as_of.isoformat()}"
+    )
+    for segment in member_of:
+        console.print(f"[green]✓[/] {escape(segment.segment)}  [dim]{escape(segment.name)}[/]")
+        for line in segment.lines:
+            mark = "[green]✓[/]" if line.held else "[red]✗[/]"
+            value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
+            console.print(f"{'  ' * (line.depth + 2)}{mark} {escape(line.text)}{value}")
+    others = [s.segment for s in answer.segments if not s.member]
+    if others:
+        console.print(f"[red]✗[/] not in: {escape(', '.join(others))}")
+    for segment_id, message in answer.unanswered:
+        stderr().print(f"[yellow]not answered[/] {escape(segment_id)}: {escape(message)}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import assert_never
@@ -14,7 +14,7 @@ from segcli.api import plan_segments
 from segcli.backends.polars import build_customer_table
 from segcli.backends.polars_rules import compile_rule
 from segcli.errors import UsageError
-from segcli.inputs.read import collect
+from segcli.inputs.read import collect, collect_all
 from segcli.inputs.tables import Tables
 from segcli.plan import (
     FIRST_ORDER_AT,
@@ -98,11 +98,96 @@ def customer_values(
     The one place outside the backend that evaluates rules for a customer (the engine seam's
     `Engine.customer_values`)."""
     table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    wanted = customer.strip().lower()
-    match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
     columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
-    row = collect(table.filter(match).with_columns(columns), tables)
+    row = collect(table.filter(_matches(customer)).with_columns(columns), tables)
     return row.row(0, named=True) if row.height else None
+
+
+def _matches(customer: str, key: str = KEY) -> pl.Expr:
+    wanted = customer.strip().lower()
+    return (pl.col(key).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentWhy:
+    """One segment for one customer: member or not, and the rule lines (`why_lines`)."""
+
+    segment: str
+    name: str
+    member: bool
+    lines: tuple[Line, ...]
+
+
+def customer_segments(
+    definitions: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    customer: str,
+) -> list[SegmentWhy] | None:
+    """Every segment for one customer from one plan and one query over that customer's rows
+    only (`narrow_to_customer`); None when the data has no such customer. The definitions must
+    be answerable by the data (see api.plan_segments)."""
+    narrowed = narrow_to_customer(tables, customer)
+    if narrowed is None:
+        return None
+    plan = plan_segments(definitions, narrowed, as_of, library)
+    nodes = [(d, _nodes(d.rule, plan, 0)) for d in definitions]
+    rules = [rule for _, pairs in nodes for _, rule in pairs]
+    row = customer_values(plan, narrowed, customer, rules)
+    if row is None:
+        return None
+    found, index = [], 0
+    for definition, pairs in nodes:
+        lines = []
+        for depth, rule in pairs:
+            lines.append(
+                Line(depth, bool(row[f"rule{index}"]), _label(rule), _value(rule, plan, row))
+            )
+            index += 1
+        member = bool(row[segment_column(definition)])
+        found.append(SegmentWhy(definition.segment_id, definition.name, member, tuple(lines)))
+    return found
+
+
+def narrow_to_customer(tables: Tables, customer: str) -> Tables | None:
+    """The tables with only one customer's rows (customers, orders, their lines, reviews),
+    collected, or None when no customers or orders row is theirs. The filters run inside the
+    scans, so the other customers' rows are never aggregated or joined."""
+    customers = tables.customers
+    first = [tables.orders.filter(_matches(customer, "customer_key"))]
+    first += [customers.filter(_matches(customer, "customer_key"))] if customers is not None else []
+    orders, *known = collect_all(first, tables, ["orders", "customers"])
+    keys = sorted({*(known[0]["customer_key"].to_list() if known else []), *orders[KEY].to_list()})
+    keys = [k for k in keys if k is not None]
+    if not keys:
+        return None
+    key = next((k for k in keys if k.lower() == customer.strip().lower()), keys[0])
+    if key.lower() != customer.strip().lower():  # named by email: their orders without it too
+        orders = collect(tables.orders.filter(pl.col(KEY) == key), tables, ["orders"])
+    orders = orders.filter(pl.col(KEY) == key)
+    ids = orders["order_id"].unique().to_list()
+    rest = []
+    rest += [tables.lines.filter(pl.col("order_id").is_in(ids))] if tables.lines is not None else []
+    rest += [tables.reviews.filter(pl.col(KEY) == key)] if tables.reviews is not None else []
+    lines, reviews = _pair(collect_all(rest, tables, ["lines", "products", "reviews"]), tables)
+    return replace(
+        tables,
+        orders=orders.lazy(),
+        customers=known[0].filter(pl.col(KEY) == key).lazy() if known else None,
+        lines=lines,
+        reviews=reviews,
+        orders_parquet=False,
+    )
+
+
+def _pair(
+    frames: list[pl.DataFrame], tables: Tables
+) -> tuple[pl.LazyFrame | None, pl.LazyFrame | None]:
+    it = iter(frames)
+    lines = next(it).lazy() if tables.lines is not None else None
+    reviews = next(it).lazy() if tables.reviews is not None else None
+    return lines, reviews
 
 
 def _nodes(rule: Rule, plan: FeaturePlan, depth: int) -> list[tuple[int, Rule]]:
