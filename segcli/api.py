@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.deftests import SuiteReport
+    from segcli.inputs.sources import PathSpec
     from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
     from segcli.why import SegmentWhy
@@ -298,15 +299,46 @@ class CustomerSegments:
 
 def customer_segments(
     definitions: Sequence[Definition],
-    tables: Tables,
-    as_of: datetime,
     customer: str,
+    orders: PathSpec,
+    *,
+    lines: PathSpec | None = None,
+    customers: PathSpec | None = None,
+    reviews: PathSpec | None = None,
+    products: PathSpec | None = None,
+    settings: Settings | None = None,
+    preset: str | None = None,
+    as_of: AsOf = None,
 ) -> CustomerSegments:
     """Which of the segments one customer (id or email) is in, with the rule values, from one
-    plan over that customer's rows only. Segments the data cannot answer (e.g. `purchased`
-    without order lines) are listed apart; an unknown customer is a UsageError."""
-    from segcli.errors import SegcliError  # noqa: PLC0415
+    plan over that customer's rows only (from Parquet only those rows are parsed: see
+    segcli.checkout). Segments the data cannot answer (e.g. `purchased` without order lines)
+    are listed apart; an unknown customer is a UsageError. The as-of: `as_of`, else today."""
+    import tempfile  # noqa: PLC0415
+
+    from segcli.checkout import customer_tables  # noqa: PLC0415
     from segcli.why import customer_segments as evaluate  # noqa: PLC0415
+
+    settings = settings or Settings()
+    instant = effective_as_of(None, as_of, settings)
+    with tempfile.TemporaryDirectory(prefix="segcli-customer-") as folder:
+        tables = customer_tables(
+            customer, orders, lines=lines, customers=customers, reviews=reviews,
+            products=products, settings=settings, preset=preset, folder=Path(folder),
+        )  # fmt: skip
+        if tables is None:
+            raise UsageError("no customer with that id or email in the data")
+        answerable, unanswered = _answerable(definitions, tables, instant)
+        found = evaluate(answerable, definitions, tables, instant, customer)
+    if found is None:
+        raise UsageError("no customer with that id or email in the data")
+    return CustomerSegments(customer, instant, tuple(found), tuple(unanswered))
+
+
+def _answerable(
+    definitions: Sequence[Definition], tables: Tables, as_of: datetime
+) -> tuple[list[Definition], list[tuple[str, str]]]:
+    from segcli.errors import SegcliError  # noqa: PLC0415
 
     answerable: list[Definition] = []
     unanswered: list[tuple[str, str]] = []
@@ -317,7 +349,4 @@ def customer_segments(
             unanswered.append((definition.segment_id, str(error)))
         else:
             answerable.append(definition)
-    found = evaluate(answerable, definitions, tables, as_of, customer)
-    if found is None:
-        raise UsageError("no customer with that id or email in the data")
-    return CustomerSegments(customer, as_of, tuple(found), tuple(unanswered))
+    return answerable, unanswered

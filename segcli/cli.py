@@ -416,9 +416,10 @@ def segments(
 
     with reporting():
         definitions = api.load_definitions([rules_dir])
-        tables = _open(orders, lines, customers, reviews, products, config, preset, rules_dir)
-        instant = api.effective_as_of(None, as_of, tables.settings)
-        answer = api.customer_segments(definitions, tables, instant, customer)
+        answer = api.customer_segments(
+            definitions, customer, orders, lines=lines, customers=customers, reviews=reviews,
+            products=products, settings=_settings(config, rules_dir), preset=preset, as_of=as_of,
+        )  # fmt: skip
         if as_json:
             typer.echo(json.dumps(answer.as_json(), indent=2))
         else:
