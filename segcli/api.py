@@ -27,9 +27,11 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.deftests import SuiteReport
+    from segcli.diff import DiffResult
     from segcli.inputs.sources import PathSpec
     from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
+    from segcli.reasons import DiffReasons
     from segcli.why import SegmentWhy
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "build_snapshot",
     "check_priorities",
     "customer_segments",
+    "diff_reasons",
     "lint_definitions",
     "load_definitions",
     "load_with_dependencies",
@@ -350,3 +353,19 @@ def _answerable(
         else:
             answerable.append(definition)
     return answerable, unanswered
+
+
+def diff_reasons(
+    old: Path,
+    new: Path,
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Tables,
+) -> tuple[DiffResult, DiffReasons]:
+    """`segcli diff OLD NEW --why`: who entered and left, and for each the rules that flipped
+    between the two snapshots' as-ofs, with their values at both (see segcli.reasons)."""
+    from segcli.diff import diff_snapshots  # noqa: PLC0415
+    from segcli.reasons import diff_reasons as reasons  # noqa: PLC0415
+
+    result = diff_snapshots(old, new)
+    return result, reasons(result, definition, library, tables)

@@ -530,12 +530,32 @@ def diff(
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Write entered.csv and left.csv here.")
     ] = None,
+    why: Annotated[
+        bool,
+        typer.Option("--why", help="The rule that flipped for each change (needs --orders)."),
+    ] = False,
+    orders: Annotated[
+        list[Path] | None, typer.Option("--orders", help="Orders file(s), for --why.")
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    definition: Annotated[
+        Path | None,
+        typer.Option("--definition", help="For --why. Default: rules/<segment>.yaml"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --why: print JSON.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="With --why: customers shown.")] = 20,
 ) -> None:
     """Who entered and who left a segment between two snapshots.
 
-    With a segment folder (e.g. snapshots/vip), compares its latest two snapshots.
+    With a segment folder (e.g. snapshots/vip), compares its latest two snapshots. With --why
+    and the data, the rules that flipped for each of them, with their values at both as-ofs.
     """
-    from segcli import render
+    from segcli import api, render
     from segcli.diff import diff_snapshots, latest_two, write_diff
     from segcli.errors import UsageError
 
@@ -544,11 +564,29 @@ def diff(
             if not old.is_dir():
                 raise UsageError("give two snapshots, or one segment folder")
             old, new = latest_two(old)
-        result = diff_snapshots(old, new)
-        typer.echo(
+        if why and not orders:
+            raise UsageError("--why evaluates the rules: give the data with --orders")
+        if why and orders:
+            from segcli.manifest import manifest_path, read_manifest
+
+            segment = read_manifest(manifest_path(new)).segment_id
+            path = definition or Path("rules") / f"{segment}.yaml"
+            target, library = _load_one(path)
+            tables = _open(orders, lines, customers, reviews, products, config, preset, path)
+            result, reasons = api.diff_reasons(old, new, target, library, tables)
+        else:
+            result, reasons = diff_snapshots(old, new), None
+        summary = (
             f"{old.name} → {new.name}: {result.entered_count} entered, "
             f"{result.left_count} left, {result.stayed} stayed (matched by {result.matched_by})"
         )
+        if reasons is not None and as_json:
+            typer.echo(json.dumps(reasons.as_json(), indent=2))
+        elif reasons is not None:
+            typer.echo(summary)
+            render.print_reasons(reasons, limit)
+        else:
+            typer.echo(summary)
         if out is not None:
             entered, left = write_diff(result, out)
             render.print_info(f"wrote {entered} and {left}")

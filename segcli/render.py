@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from segcli.deftests import SuiteReport, Verdict
     from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
+    from segcli.reasons import DiffReasons
     from segcli.why import Line
 
 
@@ -244,3 +245,24 @@ def print_customer_segments(answer: CustomerSegments) -> None:
         console.print(f"[red]✗[/] not in: {escape(', '.join(others))}")
     for segment_id, message in answer.unanswered:
         stderr().print(f"[yellow]not answered[/] {escape(segment_id)}: {escape(message)}")
+
+
+def print_reasons(reasons: DiffReasons, limit: int) -> None:
+    """The reasons by count, then each changed customer's flipped rules (on stdout)."""
+    console = Console(highlight=False, soft_wrap=True)
+    if reasons.definition_changed:
+        console.print("[yellow]the definition changed between the two snapshots[/]")
+    if not reasons.definition_current:
+        stderr().print(
+            "note: the definition given is not the one the newer snapshot was built from; "
+            "the reasons use the definition given"
+        )
+    for way, reason, count in reasons.summary():
+        console.print(f"{count:,} {way}: {escape(reason)}")
+    for change in reasons.changes[:limit]:
+        way = "entered" if change.entered else "left"
+        console.print(f"  {escape(change.customer)} {way}: {escape(change.reason)}")
+        for flip in change.flips:
+            console.print(f"    {escape(str(flip))}")
+    if len(reasons.changes) > limit:
+        stderr().print(f"… and {len(reasons.changes) - limit} more (--limit, or --json for all)")

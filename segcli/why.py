@@ -108,6 +108,34 @@ def _matches(customer: str, key: str = KEY) -> pl.Expr:
     return (pl.col(key).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
 
 
+def explain_customers(
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Tables,
+    as_of: datetime,
+    customers: Sequence[str],
+) -> dict[str, tuple[bool, list[Line]]]:
+    """`explain_customer` for many customers (ids or emails, any case) in one query: by the
+    name given, for those the data has."""
+    plan = plan_segments([definition], tables, as_of, library)
+    nodes = list(_nodes(definition.rule, plan, 0))
+    names = {c.strip().lower(): c for c in customers}
+    wanted = pl.Series(list(names), dtype=pl.String)
+    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+    match = pl.col(KEY).str.to_lowercase().is_in(wanted) | pl.col("email").is_in(wanted)
+    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
+    found: dict[str, tuple[bool, list[Line]]] = {}
+    for row in collect(table.filter(match).with_columns(columns), tables).iter_rows(named=True):
+        lines = [
+            Line(depth, bool(row[f"rule{i}"]), _label(rule), _value(rule, plan, row))
+            for i, (depth, rule) in enumerate(nodes)
+        ]
+        for name in (str(row[KEY]).lower(), row["email"]):
+            if name in names:
+                found[names[name]] = (bool(row[segment_column(definition)]), lines)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class SegmentWhy:
     """One segment for one customer: member or not, and the rule lines (`why_lines`)."""
