@@ -24,6 +24,8 @@ from segcli.spec.model import Definition
 from segcli.why import Line, explain_customers
 
 OUTSIDE_RULES = "no rule flipped (options, an exclusive run's priorities, or an edited definition)"
+MOVED_UP = "moved to a higher-priority segment (exclusive run)"
+MOVED_BACK = "no longer taken by a higher-priority segment (exclusive run)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +108,13 @@ def diff_reasons(
     before = explain_customers(definition, library, tables, old_as_of, names)
     after = explain_customers(definition, library, tables, new_as_of, names)
     changes = [
-        _change(name, entered=name in entered, before=before.get(name), after=after.get(name))
+        _exclusive(
+            _change(name, entered=name in entered, before=before.get(name), after=after.get(name)),
+            before.get(name),
+            after.get(name),
+            old_exclusive=old.exclusive is not None,
+            new_exclusive=new.exclusive is not None,
+        )
         for name in names
     ]
     return DiffReasons(
@@ -146,3 +154,23 @@ def _change(
         if old.held != new.held and (i + 1 == len(pairs) or pairs[i + 1][0].depth <= old.depth)
     )
     return Change(name, entered, flips)
+
+
+def _exclusive(
+    change: Change,
+    before: tuple[bool, list[Line]] | None,
+    after: tuple[bool, list[Line]] | None,
+    *,
+    old_exclusive: bool,
+    new_exclusive: bool,
+) -> Change:
+    """A change that an exclusive run's assignment explains: a customer who left although the
+    segment still holds for them (options included) went to a higher-priority segment; one who
+    entered although it held before had been taken by one."""
+    if change.flips or before is None or after is None:
+        return change
+    if not change.entered and after[0] and new_exclusive:
+        return Change(change.customer, change.entered, (), MOVED_UP)
+    if change.entered and before[0] and old_exclusive:
+        return Change(change.customer, change.entered, (), MOVED_BACK)
+    return change

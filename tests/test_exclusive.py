@@ -151,3 +151,39 @@ def test_a_priority_is_a_whole_number(tmp_path: Path, value: str) -> None:
 def test_the_schema_documents_priority() -> None:
     option: Any = json_schema()["properties"]
     assert option["priority"]["type"] == "integer"
+
+
+def test_diff_why_names_the_moves_of_an_exclusive_run(tmp_path: Path) -> None:
+    rules = _rules(tmp_path / "rules", {"vip": 2, "spend_12_months": 1})
+    out = tmp_path / "out"
+    early = "2024-06-01"
+    for as_of in (early, AS_OF):
+        result = segcli(
+            *("run", str(rules), "--orders", str(DATA / "orders.csv")),
+            *("--customers", str(DATA / "customers.csv"), "--as-of", as_of),
+            *("--out", str(out), "--with-id", "--exclusive"),
+        )
+        assert result.returncode == ExitCode.OK, result.stderr
+    result = segcli(
+        *("diff", str(out / "spend_12_months"), "--why", "--json"),
+        *("--orders", str(DATA / "orders.csv"), "--customers", str(DATA / "customers.csv")),
+        *("--definition", str(rules / "spend_12_months.yaml")),
+    )
+    assert result.returncode == ExitCode.OK, result.stderr
+    reasons = {c["customer"]: c["reason"] for c in json.loads(result.stdout)["customers"]}
+    data = reference.read_dataset(DATA / "orders.csv", customers=DATA / "customers.csv")
+    held = {}
+    for name in ("vip", "spend_12_months"):
+        document = reference.load_definition((ROOT / "rules" / f"{name}.yaml").read_text())
+        for as_of in (early, AS_OF):
+            held[name, as_of] = set(reference.member_keys(document, data, as_of))
+    spend_old, spend_new = held["spend_12_months", early], held["spend_12_months", AS_OF]
+    exported_old = spend_old - held["vip", early]
+    exported_new = spend_new - held["vip", AS_OF]
+    left, entered = exported_old - exported_new, exported_new - exported_old
+    assert set(reasons) == left | entered
+    moved_up = {c for c, r in reasons.items() if r.startswith("moved to a higher-priority")}
+    moved_back = {c for c, r in reasons.items() if r.startswith("no longer taken")}
+    assert moved_up == left & spend_new  # still spent 500+, but a VIP now
+    assert moved_up
+    assert moved_back == entered & spend_old  # spent 500+ before too, but was a VIP then
