@@ -40,7 +40,7 @@ from measure import Timing, machine, run_process, timed, timed_process  # noqa: 
 from report import megabytes, ratio, seconds, table  # noqa: E402
 
 from segcli import api  # noqa: E402
-from segcli.inputs.tables import Tables  # noqa: E402
+from segcli.backends import Inputs  # noqa: E402
 from segcli.spec.model import Definition  # noqa: E402
 
 ROOT = BENCH.parent
@@ -64,7 +64,7 @@ class Bench:
         names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
         return {t: self.folder / fmt / f"{t}.{fmt}" for t in names}
 
-    def tables(self, fmt: str, *, reviews: bool = False) -> Tables:
+    def tables(self, fmt: str, *, reviews: bool = False) -> Inputs:
         f = self.files(fmt, reviews=reviews)
         return api.open_tables(
             f["orders"], lines=f["order_lines"], customers=f["customers"], reviews=f.get("reviews")
@@ -247,7 +247,7 @@ def run_rows(
 
 
 def run_section(b: Bench) -> None:
-    rules = api.load_definitions(sorted(RULES.glob("*.yaml")))
+    rules = api.load_definitions([RULES])
     parquet, members = run_rows(b, rules, "parquet", {})
     csv, _ = run_rows(b, rules, "csv", members)
     runs = "one run each at M/L for CSV, the CLI run and one-by-one builds"
@@ -298,7 +298,7 @@ def main() -> None:
     folder = generate.ensure(args.scale)
     as_of = reference_polars.parse_as_of(generate.AS_OF)
     b = Bench(args.scale, folder, as_of, args.runs or (5 if args.scale == "S" else 3))
-    definitions = {d.segment_id: d for d in api.load_definitions(sorted(SEGMENTS.glob("*.yaml")))}
+    definitions = {d.segment_id: d for d in api.load_definitions([SEGMENTS])}
     header(b)
     segment_sections(b, definitions)
     run_section(b)

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, load_engine
 from segcli.errors import InputError, UsageError
 from segcli.inputs.settings import Settings
-from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label, resolve_as_of
 from segcli.plan import (
     EXPORT_COLUMNS,
@@ -22,6 +22,7 @@ from segcli.plan import (
 )
 from segcli.spec.model import Definition, Registered
 from segcli.spec.parse import load_definitions, load_with_dependencies, parse_definition
+from segcli.spec.segment_refs import definition_sha256
 
 if TYPE_CHECKING:
     import polars as pl
@@ -55,11 +56,25 @@ __all__ = [
 AsOf = date | datetime | str | None
 
 
-def open_tables(*args: object, **kwargs: object) -> Tables:
-    """Read the exports (see segcli.inputs.read.open_tables for the arguments)."""
-    from segcli.inputs.read import open_tables as read  # noqa: PLC0415
+def open_tables(
+    orders: PathSpec,
+    *,
+    lines: PathSpec | None = None,
+    customers: PathSpec | None = None,
+    reviews: PathSpec | None = None,
+    products: PathSpec | None = None,
+    settings: Settings | None = None,
+    preset: str | None = None,
+    engine: str = DEFAULT_ENGINE,
+) -> Inputs:
+    """Open the exports for an engine (lazily: only headers are read here).
 
-    return read(*args, **kwargs)  # type: ignore[arg-type]
+    Each argument takes files, folders of parts or globs. Raises InputError (exit 3) for
+    unreadable files and UsageError for a bad preset, time zone or engine name."""
+    request = InputRequest(
+        orders, lines, customers, reviews, products, settings or Settings(), preset
+    )
+    return load_engine(engine).open_inputs(request)
 
 
 def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settings) -> datetime:
@@ -70,15 +85,15 @@ def effective_as_of(definition: Definition | None, as_of: AsOf, settings: Settin
 
 def plan_segments(
     segments: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> FeaturePlan:
     """The feature plan, checked against what the data can answer."""
     plan = plan_features(segments, as_of, tables.settings.timezone, library)
-    if plan.needs_lines and tables.lines is None:
+    if plan.needs_lines and not tables.has_lines:
         raise UsageError("a segment uses purchased/items_purchased: pass the order lines (--lines)")
-    if plan.needs_reviews and tables.reviews is None:
+    if plan.needs_reviews and not tables.has_reviews:
         raise UsageError("a segment uses reviewed: pass the reviews file (--reviews)")
     if not tables.has_registration_date:
         _refuse_registered(segments, plan)
@@ -99,49 +114,20 @@ def _refuse_registered(segments: Sequence[Definition], plan: FeaturePlan) -> Non
 
 def members_table(
     segments: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
-    member of at least one of the segments (the others are never materialised)."""
-    from segcli.backends.polars import (  # noqa: PLC0415
-        build_members_table,
-        id_order,
-        id_order_query,
-        item_cell_query,
-        line_features,
-        order_email_query,
-    )
-    from segcli.inputs.read import collect  # noqa: PLC0415
-
+    member of at least one of the segments (the others are never materialised), computed by the
+    engine that opened the inputs."""
     plan = plan_segments(segments, tables, as_of, library)
-    exclude = tables.settings.exclude_statuses
-    lines = None
-    if plan.needs_lines:  # up to five queries, one after the other: see line_features
-        query = item_cell_query(plan, tables)
-        cells = None if query is None else collect(query, tables, ["lines"])
-        check = id_order_query(plan, tables, gated=True)
-        order = None if check is None else id_order(collect(check, tables, ["orders", "lines"]))
-        per_line = line_features(plan, tables, exclude, cells, gated=True, order=order)
-        lines = collect(per_line, tables, ["orders", "customers", "lines", "products"])
-    query = order_email_query(plan, tables, exclude, lines)
-    emails = None if query is None else collect(query, tables, ["orders", "customers"])
-    return _collect(build_members_table(plan, tables, exclude, lines, emails), tables, plan)
-
-
-def _collect(lazy: pl.LazyFrame, tables: Tables, plan: FeaturePlan) -> pl.DataFrame:
-    from segcli.inputs.read import collect  # noqa: PLC0415
-
-    roles = ["orders", "customers"]
-    roles += ["lines", "products"] if plan.needs_lines else []
-    roles += ["reviews"] if plan.needs_reviews else []
-    return collect(lazy, tables, roles)
+    return load_engine(tables.engine).members_table(plan, tables)
 
 
 def build_members(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
 ) -> pl.DataFrame:
@@ -153,7 +139,7 @@ def build_members(
 
 def member_keys(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: AsOf = None,
     *,
     library: Sequence[Definition] = (),
@@ -181,7 +167,7 @@ def default_output(definition: Definition, as_of: datetime, settings: Settings) 
 
 def build_snapshot(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     *,
     as_of: AsOf = None,
     output: Path | None = None,
@@ -191,6 +177,7 @@ def build_snapshot(
 ) -> tuple[BuildResult, bytes]:
     """Build one segment; write it as a frozen snapshot, or only return the bytes (output None)."""
     from segcli.export import render_csv  # noqa: PLC0415
+    from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     started = time.monotonic()
     instant = effective_as_of(definition, as_of, tables.settings)
@@ -198,44 +185,30 @@ def build_snapshot(
     data = render_csv(rows, timezone=tables.settings.timezone, with_id=with_id)
     if output is None:
         return BuildResult(None, rows.height, instant, time.monotonic() - started, "stdout"), data
-    status = _write(definition, tables, instant, data, rows.height, output, replace=replace)
+    manifest = make_manifest(definition, tables, instant, library=library)
+    status = write_snapshot(data, output, manifest, replace=replace).status
     return BuildResult(output, rows.height, instant, time.monotonic() - started, status), data
-
-
-def _write(
-    definition: Definition,
-    tables: Tables,
-    as_of: datetime,
-    data: bytes,
-    rows: int,
-    output: Path,
-    *,
-    replace: bool,
-) -> str:
-    from segcli.snapshot import write_snapshot  # noqa: PLC0415
-
-    del rows  # counted again from the bytes by the manifest
-    return write_snapshot(
-        data, output, make_manifest(definition, tables, as_of), replace=replace
-    ).status
 
 
 def make_manifest(
     definition: Definition,
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     inputs: Sequence[InputFile] | None = None,
+    *,
+    library: Sequence[Definition] = (),
 ) -> Manifest:
     """The caller's part of a snapshot manifest; the writer adds hashes and counts of the output.
 
     `inputs`: the input files described once for many snapshots (hashing them is the cost);
-    by default they are described here."""
+    by default they are described here. `library`: the definitions `in_segment` may name, whose
+    hashes the definition's hash covers."""
     from segcli.manifest import Manifest, describe_inputs  # noqa: PLC0415
 
     return Manifest(
         segment_id=definition.segment_id,
         segment_name=definition.name,
-        definition_sha256=definition.source_sha256,
+        definition_sha256=definition_sha256(definition, library),
         as_of=as_of.isoformat(),
         timezone=tables.settings.timezone,
         inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),
@@ -254,7 +227,7 @@ def run_definition_tests(paths: Sequence[Path]) -> SuiteReport:
 def lint_definitions(
     definitions: Sequence[Definition],
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
 ) -> LintReport:
     """`segcli validate --orders`: the definitions checked against the data (see segcli.lint)."""
@@ -339,7 +312,7 @@ def customer_segments(
 
 
 def _answerable(
-    definitions: Sequence[Definition], tables: Tables, as_of: datetime
+    definitions: Sequence[Definition], tables: Inputs, as_of: datetime
 ) -> tuple[list[Definition], list[tuple[str, str]]]:
     from segcli.errors import SegcliError  # noqa: PLC0415
 
@@ -360,7 +333,7 @@ def diff_reasons(
     new: Path,
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
 ) -> tuple[DiffResult, DiffReasons]:
     """`segcli diff OLD NEW --why`: who entered and left, and for each the rules that flipped
     between the two snapshots' as-ofs, with their values at both (see segcli.reasons)."""

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segcli import api
-from segcli.inputs.one_customer import cut_rows, has_column, raw_cells
+from segcli.inputs.one_customer import cut_rows, has_column, narrow_to_customer, raw_cells
 from segcli.inputs.settings import Settings
 from segcli.inputs.sources import PathSpec
 from segcli.inputs.tables import Tables
 from segcli.plan import KEY
-from segcli.why import narrow_to_customer
 
 IDENTITY = ("customer_id", "email")
 
@@ -41,14 +40,16 @@ class _Inputs:
             chosen: PathSpec | None = cut.get(role)
             return chosen if chosen is not None else getattr(self, role)
 
-        return api.open_tables(
-            spec("orders") or self.orders,
-            lines=spec("lines") if items else None,
-            customers=spec("customers"),
-            reviews=spec("reviews") if items else None,
-            products=self.products,
-            settings=self.settings,
-            preset=self.preset,
+        return _polars(
+            api.open_tables(
+                spec("orders") or self.orders,
+                lines=spec("lines") if items else None,
+                customers=spec("customers"),
+                reviews=spec("reviews") if items else None,
+                products=self.products,
+                settings=self.settings,
+                preset=self.preset,
+            )
         )
 
     def cut(
@@ -67,6 +68,13 @@ class _Inputs:
             spec, table, needles, folder, columns=columns, settings=self.settings,
             preset=self.preset, exact=exact,
         )  # fmt: skip
+
+
+def _polars(inputs: object) -> Tables:
+    """The inputs the Polars engine opened: cutting rows out of files is that engine's way."""
+    if not isinstance(inputs, Tables):  # pragma: no cover - api.open_tables' default engine
+        raise TypeError("segcli segments reads through the polars engine")
+    return inputs
 
 
 def customer_tables(

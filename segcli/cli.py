@@ -19,8 +19,8 @@ from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
+    from segcli.backends import Inputs
     from segcli.inputs.settings import Settings
-    from segcli.inputs.tables import Tables
     from segcli.spec.model import Definition
 
 app = typer.Typer(
@@ -125,7 +125,7 @@ def _open(
     config: Path | None,
     preset: str | None,
     near: Path,
-) -> Tables:
+) -> Inputs:
     from segcli.inputs.config import find_config, load_settings
     from segcli.inputs.read import open_tables
 
@@ -244,30 +244,19 @@ def validate(
     from segcli.spec.parse import load_definitions
 
     with reporting():
-        paths = _definition_paths(definitions)
-        loaded = load_definitions(paths)
+        loaded = load_definitions(definitions)
         if exclusive:
             api.check_priorities(loaded)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
         if orders:
-            near = paths[0] if paths else Path()
+            near = definitions[0] if definitions else Path()
             tables = _open(orders, lines, customers, reviews, products, config, preset, near)
             instant = api.effective_as_of(None, as_of, tables.settings)
             report = api.lint_definitions(loaded, loaded, tables, instant)
             render.print_findings(report.findings)
             if report.errors:
                 raise typer.Exit(ExitCode.BAD_DEFINITION)
-
-
-def _definition_paths(items: list[Path]) -> list[Path]:
-    paths: list[Path] = []
-    for item in items:
-        if item.is_dir():
-            paths.extend(sorted([*item.glob("*.yaml"), *item.glob("*.yml")]))
-        else:
-            paths.append(item)
-    return paths
 
 
 @app.command(name="test")
@@ -601,7 +590,8 @@ def inspect(
 ) -> None:
     """Show how segcli reads export files: detected layout and column mapping, rows, orders,
     customers, date range, nulls per column, currencies, and warnings."""
-    from segcli.inputs.inspect import inspect_files, render_inspect
+    from segcli import render
+    from segcli.inputs.inspect import inspect_files
 
     with reporting():
         settings = _settings(config, files[0].parent if files else Path())
@@ -609,17 +599,14 @@ def inspect(
         if as_json:
             typer.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
         else:
-            from rich.console import Console
-
-            Console(highlight=False).print(render_inspect(report))
+            render.print_inspect(report)
 
 
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another
 # second (Polars sets dirty_decay_ms:500,muzzy_decay_ms:1000). A run is a few large queries one
-# after the other, so the next one started on top of the last one's pages: returning them at
-# once took the peak RSS of the rules/ one pass at 30M orders from 2.8-3.1 GB to 2.6 GB, at 10M
-# from 1.48-1.54 GB to 1.40-1.43 GB, with no measurable time cost (in-process, 2026-12-02).
-# A user's own _RJEM_MALLOC_CONF is left as it is.
+# after the other, so without this each query starts on top of the last one's pages; returning
+# them at once lowers the peak RSS of a large run at no measurable cost in time (figures in
+# docs/performance.md). A user's own _RJEM_MALLOC_CONF is left as it is.
 ALLOCATOR_CONF = "muzzy_decay_ms:0"
 
 

@@ -1,4 +1,4 @@
-"""One error root, diagnostics with positions, and the exit codes of DESIGN §5."""
+"""One error root, diagnostics with positions, and the exit codes that scripts and cron see."""
 
 from __future__ import annotations
 
@@ -59,6 +59,11 @@ class DefinitionError(SegcliError):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         self.diagnostics = diagnostics
         super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class ConfigError(DefinitionError):
+    """One or more problems in the project config file, each at its position, raised once: they
+    are shown as a definition's are."""
 
 
 class InputError(SegcliError):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from segcli.inputs.settings import Settings
-from segcli.inputs.tables import Tables
+
+if TYPE_CHECKING:
+    from segcli.backends import Inputs
 from segcli.periods import Window, resolve_period
 from segcli.plan import walk_conditions
 from segcli.spec.describe import describe_period, describe_rule
@@ -30,7 +33,7 @@ def explain_text(
     library: Sequence[Definition],
     as_of: datetime,
     settings: Settings,
-    tables: Tables | None,
+    tables: Inputs | None,
 ) -> str:
     zone = ZoneInfo(settings.timezone)
     lines = [
@@ -49,7 +52,7 @@ def explain_text(
         *_semantics(definition, settings),
     ]
     if tables is not None:
-        lines += ["", "polars plan (optimized)", _plan(definition, library, as_of, tables)]
+        lines += ["", f"{tables.engine} plan", _plan(definition, library, as_of, tables)]
     return "\n".join(lines)
 
 
@@ -99,13 +102,10 @@ def _semantics(definition: Definition, settings: Settings) -> list[str]:
 
 
 def _plan(
-    definition: Definition, library: Sequence[Definition], as_of: datetime, tables: Tables
+    definition: Definition, library: Sequence[Definition], as_of: datetime, tables: Inputs
 ) -> str:
     from segcli.api import plan_segments  # noqa: PLC0415
-    from segcli.backends.polars import build_customer_table  # noqa: PLC0415
-    from segcli.plan import EXPORT_COLUMNS, segment_column  # noqa: PLC0415
+    from segcli.backends import load_engine  # noqa: PLC0415
 
     plan = plan_segments([definition], tables, as_of, library)
-    lazy = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    flag = segment_column(definition)
-    return lazy.filter(flag).select(EXPORT_COLUMNS).explain(engine="streaming")
+    return load_engine(tables.engine).explain_plan(plan, tables)

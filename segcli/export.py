@@ -1,4 +1,4 @@
-"""The fixed export format (DESIGN §5): members → CSV bytes that mailing tools import.
+"""The fixed export format (docs/nightly.md): members → CSV bytes that mailing tools import.
 
 Format, exactly:
 
@@ -24,12 +24,12 @@ Format, exactly:
 
 from __future__ import annotations
 
-import zoneinfo
 from typing import Final
 
 import polars as pl
 
-from segcli.errors import SegcliError, UsageError
+from segcli.errors import SegcliError
+from segcli.inputs.settings import check_timezone
 
 EXPORT_HEADER: Final = (
     "Name",
@@ -102,14 +102,6 @@ def render_lines(
 def join_lines(lines: pl.DataFrame, *, with_id: bool) -> bytes:
     """Rendered records (from ``render_lines``) → the bytes of the export, header first."""
     return _join(lines, export_header(with_id=with_id))
-
-
-def check_timezone(timezone: str) -> None:
-    """Raise a UsageError unless ``timezone`` is an IANA time zone name."""
-    try:
-        zoneinfo.ZoneInfo(timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
-        raise UsageError(f"unknown time zone '{timezone}'; use an IANA name such as UTC") from error
 
 
 def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:

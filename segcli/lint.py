@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from segcli.errors import Span
+from segcli.backends import Inputs
+from segcli.errors import Span, UsageError
 from segcli.inputs.tables import Tables
 from segcli.periods import resolve_period
 from segcli.plan import segment_column
@@ -106,10 +107,11 @@ class LintReport:
 def lint_definitions(
     definitions: Sequence[Definition],
     library: Sequence[Definition],
-    tables: Tables,
+    inputs: Inputs,
     as_of: datetime,
 ) -> LintReport:
     """Every finding for every definition, over one read of the distinct values and one pass."""
+    tables = _polars(inputs)
     checks = {d.segment_id: list(text_checks(d.rule, tables)) for d in definitions}
     wanted = sorted({c.source for cs in checks.values() for c in cs})
     values, first_order = distinct_values(tables, wanted)
@@ -245,6 +247,13 @@ def _extremes(definition: Definition, members: int, everyone: int) -> list[Findi
     return []
 
 
+def _polars(inputs: Inputs) -> Tables:
+    """The values occurring in the data are read from the Polars engine's tables."""
+    if not isinstance(inputs, Tables):
+        raise UsageError(f"validate --orders reads with the polars engine, not {inputs.engine}")
+    return inputs
+
+
 def _rule_span(rule: Rule) -> Span | None:
     return rule.span
 
@@ -256,7 +265,7 @@ def distinct_values(
     order's time, in one read of the inputs."""
     import polars as pl  # noqa: PLC0415
 
-    from segcli.inputs.read import collect_all  # noqa: PLC0415
+    from segcli.inputs.checks import QueryRunner  # noqa: PLC0415
 
     frames = {"orders": tables.orders, "lines": tables.lines, "customers": tables.customers}
     frames["reviews"] = tables.reviews
@@ -267,7 +276,7 @@ def distinct_values(
         cell = pl.col(column).cast(pl.String)
         parts = (cell.str.split(separator).explode() if separator else cell).str.strip_chars()
         queries.append(frame.select(parts.alias("value")).unique().drop_nulls())
-    first, *found = collect_all(queries, tables)
+    first, *found = QueryRunner(tables).collect_all(queries)
     values: dict[Source, dict[str, str]] = {}
     for source, distinct in zip(sources, found, strict=True):
         texts = sorted(v for v in distinct["value"].to_list() if v)

@@ -7,7 +7,7 @@ full file name: ``<as-of>.csv.manifest.json``. The manifest is UTF-8 JSON, keys 
       "format": "segcli-snapshot-manifest/1",
       "segment_id": "vip",                      # the definition file's stem
       "segment_name": "VIP customers",
-      "definition_sha256": "…",
+      "definition_sha256": "…",                # also covers its ids files and in_segment targets
       "as_of": "2024-06-01T00:00:00+00:00",     # ISO 8601, as the caller gives it
       "timezone": "Europe/London",
       "inputs": [{"path": "/abs/orders.parquet", "size": 123, "sha256": "…"}],
@@ -37,6 +37,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import segcli
 from segcli.errors import SnapshotError
+from segcli.inputs.csvfile import csv_reader
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -139,7 +140,7 @@ def csv_shape(stream: IO[bytes]) -> CsvShape:
     """Header and data-row count of a UTF-8 CSV (quoted line breaks are not row ends)."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     try:
-        reader = csv.reader(text, strict=True)
+        reader = csv_reader(text, strict=True)
         header = tuple(next(reader, ()))
         rows = sum(1 for _ in reader)
     finally:
@@ -148,8 +149,9 @@ def csv_shape(stream: IO[bytes]) -> CsvShape:
 
 
 def rendered_shape(data: bytes) -> CsvShape:
-    """`csv_shape` of CSV bytes segcli rendered itself, by Polars' reader (a Python csv pass
-    took 3.7 s for the 4.2M rows of a nightly run at scale M; `verify` keeps that pass)."""
+    """`csv_shape` of CSV bytes segcli rendered itself, by Polars' reader: a nightly run writes
+    millions of rows, too many for a Python csv pass. `verify`, which checks files that may come
+    from anywhere, keeps that careful pass."""
     import polars as pl  # noqa: PLC0415  (Polars loads only when data is handled)
 
     if not data.strip():
@@ -159,7 +161,7 @@ def rendered_shape(data: bytes) -> CsvShape:
     except pl.exceptions.PolarsError as error:  # what the csv module would raise
         raise csv.Error(str(error).splitlines()[0]) from None
     text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline="")
-    header = tuple(next(csv.reader(text), ()))
+    header = tuple(next(csv_reader(text), ()))
     return CsvShape(header=header, rows=frame.height)
 
 

@@ -17,12 +17,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from segcli.backends import Inputs
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
-from segcli.inputs.tables import Tables
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
 
 if TYPE_CHECKING:
+    import polars as pl
+
     from segcli.manifest import InputFile
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
@@ -86,14 +88,13 @@ class RunReport:
 Progress = Callable[[SegmentOutcome], None]
 
 
-def definition_files(rules_dir: Path) -> list[Path]:
-    files = sorted([*rules_dir.glob("*.yaml"), *rules_dir.glob("*.yml")])
-    return [f for f in files if f.name not in {"segcli.yaml", "segcli.yml"}]
-
-
 def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcome]]:
     """Every definition that checks; the others become failed outcomes (with all their problems)."""
-    from segcli.spec.parse import check_segment_refs, load_definitions  # noqa: PLC0415
+    from segcli.spec.parse import (  # noqa: PLC0415
+        check_segment_refs,
+        definition_files,
+        load_definitions,
+    )
 
     good: list[Definition] = []
     broken: list[SegmentOutcome] = []
@@ -117,7 +118,7 @@ def load_segments(rules_dir: Path) -> tuple[list[Definition], list[SegmentOutcom
 
 def run_segments(
     rules_dir: Path,
-    tables: Tables,
+    tables: Inputs,
     out_dir: Path,
     as_of: datetime,
     *,
@@ -165,7 +166,7 @@ def run_segments(
 
 
 def _plannable(
-    definitions: list[Definition], tables: Tables, as_of: datetime, report: RunReport
+    definitions: list[Definition], tables: Inputs, as_of: datetime, report: RunReport
 ) -> list[Definition]:
     """Segments the data can answer (e.g. `purchased` needs order lines); others fail alone."""
     from segcli.api import plan_segments  # noqa: PLC0415
@@ -206,7 +207,7 @@ def _keep_existing(definition: Definition, out_dir: Path, label: str, report: Ru
 def _build_all(
     todo: Sequence[Definition],
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     path_pattern: Path,
     report: RunReport,
@@ -245,6 +246,7 @@ def _build_all(
             as_of,
             path,
             inputs,
+            library,
             replace=replace,
             with_id=with_id,
             moved=moved.get(definition.segment_id, 0) if exclusive is not None else None,
@@ -253,7 +255,7 @@ def _build_all(
         report.segments.append(outcome)
 
 
-def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
+def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
     from segcli.manifest import describe_inputs  # noqa: PLC0415
 
     try:
@@ -264,11 +266,12 @@ def _describe_inputs(tables: Tables) -> tuple[InputFile, ...] | SnapshotError:
 
 def _publish(
     definition: Definition,
-    lines: object,
-    tables: Tables,
+    lines: pl.DataFrame,
+    tables: Inputs,
     as_of: datetime,
     path: Path,
     inputs: tuple[InputFile, ...] | SnapshotError,
+    library: Sequence[Definition],
     *,
     replace: bool,
     with_id: bool,
@@ -277,14 +280,11 @@ def _publish(
     """Write one snapshot from its members' rendered records (export.render_lines); `moved`:
     in an exclusive run, the members given to higher-priority segments (0 for a segment that
     lost none or takes no part); None when the run is not exclusive."""
-    import polars as pl  # noqa: PLC0415
-
     from segcli.api import make_manifest  # noqa: PLC0415
     from segcli.export import join_lines  # noqa: PLC0415
     from segcli.manifest import Exclusive  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
-    assert isinstance(lines, pl.DataFrame)
     previous = previous_count(path)
     outcome = SegmentOutcome(
         definition.segment_id, "written", lines.height, previous, path=str(path), moved_out=moved
@@ -296,7 +296,7 @@ def _publish(
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs
-        manifest = make_manifest(definition, tables, as_of, inputs)
+        manifest = make_manifest(definition, tables, as_of, inputs, library=library)
         if moved is not None:
             manifest = dataclasses.replace(
                 manifest, exclusive=Exclusive(definition.priority, moved)

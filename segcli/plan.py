@@ -29,6 +29,7 @@ from segcli.spec.model import (
     Reviewed,
     Rule,
 )
+from segcli.spec.segment_refs import resolve_segment as find_segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,12 +158,11 @@ def feature_column(feature: Feature, number: int) -> str:
 
 
 def resolve_segment(ref: str, library: dict[str, Definition]) -> Definition:
-    if ref in library:
-        return library[ref]
-    for definition in library.values():
-        if definition.name == ref:
-            return definition
-    raise KeyError(ref)  # the checker guarantees every reference resolves
+    """The definition an `in_segment` names, found as the checker finds it."""
+    target = find_segment(library.values(), ref)
+    if target is None:  # the checker reports every reference that does not resolve
+        raise KeyError(ref)
+    return target
 
 
 def walk_conditions(

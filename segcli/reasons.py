@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from segcli.backends import Inputs
 from segcli.diff import DiffResult
 from segcli.export import CUSTOMER_ID_HEADER
-from segcli.inputs.tables import Tables
 from segcli.manifest import Manifest, manifest_path, read_manifest
 from segcli.spec.model import Definition
 from segcli.why import Line, explain_customers
@@ -98,7 +98,7 @@ def diff_reasons(
     result: DiffResult,
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
 ) -> DiffReasons:
     """The reasons for every change of a diff, from the definition at both as-ofs."""
     old, new = _manifest(result.old), _manifest(result.new)

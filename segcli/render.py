@@ -1,23 +1,29 @@
 """Everything that talks to people: diagnostics with excerpt and caret, summaries, tables.
 
-Only the CLI imports this module. All output here goes to stderr.
+Only the CLI imports this module. Messages, summaries and progress go to stderr; what a command
+was asked to show (a preview, a why, an inspect report) goes to stdout. Tables are fitted to the
+width of the terminal (80 columns through a pipe, or $COLUMNS): a cell never wraps; columns that
+do not fit are dropped and long cells cut, and a line on stderr says so.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from segcli.errors import Diagnostic
+from segcli.inputs.csvfile import csv_reader
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -117,18 +123,19 @@ def print_run_summary(report: RunReport) -> None:
     )
 
 
+# The export columns a preview keeps first when the terminal is narrow: who to mail and why.
+PREVIEW_PRIORITY = ("Email Address", "Name", "Lifetime Spend", "Country", "Customer ID")
+
+
 def print_preview(name: str, members: int, as_of: datetime, data: bytes) -> None:
     """A count and the first rows as a table (on stdout: this is what was asked for)."""
-    reader = csv.reader(io.StringIO(data.decode("utf-8")))
+    reader = csv_reader(io.StringIO(data.decode("utf-8")))
     header, *rows = list(reader)
-    table = Table(
-        title=f"{name}: {members} members as of {as_of.isoformat()}", title_justify="left"
-    )
-    for column in header:
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    console.print(Text(f"{name}: {members} members as of {as_of.isoformat()}"), soft_wrap=True)
+    fitted = fit_table(header, rows, console.width, PREVIEW_PRIORITY)
+    console.print(fitted.table)
+    _say_fitted(fitted, console.width, "`segcli build … -o -` writes every column in full")
     if members > len(rows):
         stderr().print(f"… and {members - len(rows)} more")
 
@@ -140,7 +147,7 @@ def print_check(path: Path, status: str, problems: tuple[str, ...]) -> None:
 
 
 def print_why(segment: str, member: bool, lines: list[Line]) -> None:
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     verdict = "[green]is a member[/]" if member else "[red]is not a member[/]"
     console.print(f"{escape(segment)}: the customer {verdict}")
     for line in lines:
@@ -266,3 +273,135 @@ def print_reasons(reasons: DiffReasons, limit: int) -> None:
             console.print(f"    {escape(str(flip))}")
     if len(reasons.changes) > limit:
         stderr().print(f"… and {len(reasons.changes) - limit} more (--limit, or --json for all)")
+
+
+# ---- tables that fit the width ----------------------------------------------------------------
+
+MIN_COLUMN = 8  # a cut column still shows this many characters (all of a shorter one)
+
+
+@dataclass(frozen=True)
+class FittedTable:
+    """A table whose cells each fit on one line, and what was left out to make it fit."""
+
+    table: Table
+    hidden: tuple[str, ...]  # headers of the columns that did not fit
+    cut: bool  # some header or cell is shortened with an ellipsis
+
+
+def fit_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], width: int, priority: Sequence[str] = ()
+) -> FittedTable:
+    """Columns in `priority` order first, then left to right, while they fit `width`.
+
+    Only priority columns are cut to fit (all columns when there is no priority): a cut email
+    address is worse than a column left out and named on stderr."""
+    cells = [[" ".join(cell.split()) for cell in row] for row in rows]
+    natural = [max([cell_len(h), *(cell_len(r[i]) for r in cells)]) for i, h in enumerate(header)]
+    order = sorted(
+        range(len(header)),
+        key=lambda i: priority.index(header[i]) if header[i] in priority else len(priority) + i,
+    )
+    cuttable = {i for i, h in enumerate(header) if h in priority or not priority}
+    widths = _widths(natural, order, width, cuttable)
+    table = Table()
+    shown = sorted(widths)
+    for i in shown:
+        table.add_column(Text(header[i]), width=widths[i], no_wrap=True, overflow="ellipsis")
+    for row in cells:
+        table.add_row(*(Text(row[i]) for i in shown))
+    return FittedTable(
+        table=table,
+        hidden=tuple(h for i, h in enumerate(header) if i not in widths),
+        cut=any(widths[i] < natural[i] for i in shown),
+    )
+
+
+def _widths(natural: list[int], order: list[int], width: int, cuttable: set[int]) -> dict[int, int]:
+    """Column index -> width. A column costs its width plus 3 (padding and rule), the table 1.
+
+    Whole columns first, in order, none wider than about half the table; then, in the room left,
+    a cuttable column that did not fit whole; then any room left widens the capped ones."""
+    room = width - 1
+    cap = max(MIN_COLUMN, room // 2 - 3)
+    widths: dict[int, int] = {}
+    for i in order:
+        if min(natural[i], cap) + 3 <= room:
+            widths[i] = min(natural[i], cap)
+            room -= widths[i] + 3
+    for i in order:
+        if i not in widths and i in cuttable and min(natural[i], MIN_COLUMN) + 3 <= room:
+            widths[i] = min(natural[i], room - 3)
+            room -= widths[i] + 3
+    for i in order:
+        if i in widths:
+            extra = max(min(natural[i] - widths[i], room), 0)
+            widths[i] += extra
+            room -= extra
+    if not widths and order:
+        widths[order[0]] = max(width - 4, 1)
+    return widths
+
+
+def _say_fitted(fitted: FittedTable, width: int, remedy: str) -> None:
+    """One line on stderr when a table lost columns or cut cells to fit."""
+    changes = []
+    if fitted.hidden:
+        changes.append(f"columns not shown: {', '.join(fitted.hidden)}")
+    if fitted.cut:
+        changes.append("long cells cut (…)")
+    if changes:
+        stderr().print(escape(f"to fit {width} characters, {'; '.join(changes)}; {remedy}"))
+
+
+# ---- segcli inspect ---------------------------------------------------------------------------
+
+LABELS = {
+    "orders": "orders",
+    "distinct_customers": "customers with orders",
+    "orders_without_customer": "orders without id or email",
+    "currencies": "currencies",
+    "layout": "layout",
+    "rows": "rows",
+    "orders_without_lines": "orders without line items",
+    "has_registration_date": "registration dates",
+}
+
+
+def print_inspect(report: dict[str, Any]) -> None:
+    """The inspect report as tables fitted to the width (on stdout: this is what was asked for)."""
+    console = Console(highlight=False)
+    width = console.width
+    files = [[Path(f["path"]).name, f["table"], f["layout"], f["format"]] for f in report["files"]]
+    parts = [("files", fit_table(["file", "table", "layout", "format"], files, width))]
+    for info in report["files"]:
+        columns = [[c, read_as or "not used"] for c, read_as in info["columns"]]
+        title = f"columns of {Path(info['path']).name} ({info['table']})"
+        parts.append((title, fit_table(["column in the file", "read as"], columns, width)))
+    for name, summary in report["tables"].items():
+        parts.append((name, fit_table(["measure", "value"], _measures(summary), width)))
+    for title, fitted in parts:
+        console.print(Text(title, style="bold"), soft_wrap=True)
+        console.print(fitted.table)
+    for warning in report["warnings"]:
+        console.print(Text.assemble(("warning: ", "yellow"), warning), soft_wrap=True)
+    hidden = tuple(dict.fromkeys(h for _t, f in parts for h in f.hidden))
+    cut = any(f.cut for _t, f in parts)
+    _say_fitted(FittedTable(Table(), hidden, cut), width, "`segcli inspect --json` has it all")
+
+
+def _measures(summary: dict[str, Any]) -> list[list[str]]:
+    """A table summary's figures as (label, value) rows, then its empty cells per column."""
+    rows = []
+    for key, value in summary.items():
+        if key == "date_range":
+            rows += [["first order", str(value[0])], ["last order", str(value[1])]]
+        elif key == "currencies":
+            rows.append([LABELS[key], ", ".join(value) or "none named"])
+        elif key == "has_registration_date":
+            rows.append([LABELS[key], "yes" if value else "none in the file"])
+        elif key != "empty_cells":
+            rows.append([LABELS.get(key, key.replace("_", " ")), str(value)])
+    empty = summary.get("empty_cells", {})
+    rows += [[f"empty cells in {column}", str(n)] for column, n in empty.items() if n]
+    return rows

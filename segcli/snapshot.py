@@ -33,16 +33,13 @@ from typing import TYPE_CHECKING, Final, Literal
 
 from segcli.errors import LockedError, SnapshotError
 from segcli.manifest import (
-    InputFile,
     Manifest,
     complete_manifest,
-    describe_inputs,
     hash_file,
     manifest_json,
     manifest_path,
     read_manifest,
 )
-from segcli.verify import VerifyResult, verify_snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -52,18 +49,11 @@ __all__ = [
     "FILE_MODE",
     "LOCK_NAME",
     "TEMP_SUFFIX",
-    "InputFile",
-    "Manifest",
     "OutputLock",
-    "VerifyResult",
     "WriteResult",
     "acquire_lock",
-    "describe_inputs",
-    "hash_file",
-    "manifest_path",
     "remove_stale_temp_files",
     "replaced_path",
-    "verify_snapshot",
     "write_file_atomic",
     "write_snapshot",
 ]

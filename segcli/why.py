@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import assert_never
 
-import polars as pl
-
 from segcli.api import plan_segments
-from segcli.backends.polars import build_customer_table
-from segcli.backends.polars_rules import compile_rule
+from segcli.backends import Inputs, load_engine
 from segcli.errors import UsageError
-from segcli.inputs.read import collect, collect_all
-from segcli.inputs.tables import Tables
 from segcli.plan import (
     FIRST_ORDER_AT,
     KEY,
@@ -58,7 +53,7 @@ class Line:
 def why_lines(
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     customer: str,
 ) -> tuple[bool, list[Line]]:
@@ -72,14 +67,15 @@ def why_lines(
 def explain_customer(
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     customer: str,
 ) -> tuple[bool, list[Line]] | None:
     """`why_lines`, or None when the data has no such customer."""
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
-    first = customer_values(plan, tables, customer, [rule for _, rule in nodes])
+    engine = load_engine(tables.engine)
+    first = engine.customer_values(plan, tables, customer, [rule for _, rule in nodes])
     if first is None:
         return None
     lines = [
@@ -89,29 +85,10 @@ def explain_customer(
     return bool(first[segment_column(definition)]), lines
 
 
-def customer_values(
-    plan: FeaturePlan, tables: Tables, customer: str, rules: Sequence[Rule]
-) -> dict[str, object] | None:
-    """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
-    `rules[i]` holds, and each segment's flag; None when the data has no such customer.
-
-    The one place outside the backend that evaluates rules for a customer (the engine seam's
-    `Engine.customer_values`)."""
-    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
-    row = collect(table.filter(_matches(customer)).with_columns(columns), tables)
-    return row.row(0, named=True) if row.height else None
-
-
-def _matches(customer: str, key: str = KEY) -> pl.Expr:
-    wanted = customer.strip().lower()
-    return (pl.col(key).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
-
-
 def explain_customers(
     definition: Definition,
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     customers: Sequence[str],
 ) -> dict[str, tuple[bool, list[Line]]]:
@@ -120,12 +97,10 @@ def explain_customers(
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
     names = {c.strip().lower(): c for c in customers}
-    wanted = pl.Series(list(names), dtype=pl.String)
-    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    match = pl.col(KEY).str.to_lowercase().is_in(wanted) | pl.col("email").is_in(wanted)
-    columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
+    engine = load_engine(tables.engine)
+    rows = engine.customers_values(plan, tables, list(customers), [rule for _, rule in nodes])
     found: dict[str, tuple[bool, list[Line]]] = {}
-    for row in collect(table.filter(match).with_columns(columns), tables).iter_rows(named=True):
+    for row in rows:
         lines = [
             Line(depth, bool(row[f"rule{i}"]), _label(rule), _value(rule, plan, row))
             for i, (depth, rule) in enumerate(nodes)
@@ -149,20 +124,17 @@ class SegmentWhy:
 def customer_segments(
     definitions: Sequence[Definition],
     library: Sequence[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     customer: str,
 ) -> list[SegmentWhy] | None:
-    """Every segment for one customer from one plan and one query over that customer's rows
-    only (`narrow_to_customer`); None when the data has no such customer. The definitions must
-    be answerable by the data (see api.plan_segments)."""
-    narrowed = narrow_to_customer(tables, customer)
-    if narrowed is None:
-        return None
-    plan = plan_segments(definitions, narrowed, as_of, library)
+    """Every segment for one customer from one plan and one query; None when the data has no
+    such customer. The definitions must be answerable by the data (see api.plan_segments);
+    the inputs are best those of that customer alone (segcli.checkout)."""
+    plan = plan_segments(definitions, tables, as_of, library)
     nodes = [(d, _nodes(d.rule, plan, 0)) for d in definitions]
     rules = [rule for _, pairs in nodes for _, rule in pairs]
-    row = customer_values(plan, narrowed, customer, rules)
+    row = load_engine(tables.engine).customer_values(plan, tables, customer, rules)
     if row is None:
         return None
     found, index = [], 0
@@ -176,46 +148,6 @@ def customer_segments(
         member = bool(row[segment_column(definition)])
         found.append(SegmentWhy(definition.segment_id, definition.name, member, tuple(lines)))
     return found
-
-
-def narrow_to_customer(tables: Tables, customer: str) -> Tables | None:
-    """The tables with only one customer's rows (customers, orders, their lines, reviews),
-    collected, or None when no customers or orders row is theirs. The filters run inside the
-    scans, so the other customers' rows are never aggregated or joined."""
-    customers = tables.customers
-    first = [tables.orders.filter(_matches(customer, "customer_key"))]
-    first += [customers.filter(_matches(customer, "customer_key"))] if customers is not None else []
-    orders, *known = collect_all(first, tables, ["orders", "customers"])
-    keys = sorted({*(known[0]["customer_key"].to_list() if known else []), *orders[KEY].to_list()})
-    keys = [k for k in keys if k is not None]
-    if not keys:
-        return None
-    key = next((k for k in keys if k.lower() == customer.strip().lower()), keys[0])
-    if key.lower() != customer.strip().lower():  # named by email: their orders without it too
-        orders = collect(tables.orders.filter(pl.col(KEY) == key), tables, ["orders"])
-    orders = orders.filter(pl.col(KEY) == key)
-    ids = orders["order_id"].unique().to_list()
-    rest = []
-    rest += [tables.lines.filter(pl.col("order_id").is_in(ids))] if tables.lines is not None else []
-    rest += [tables.reviews.filter(pl.col(KEY) == key)] if tables.reviews is not None else []
-    lines, reviews = _pair(collect_all(rest, tables, ["lines", "products", "reviews"]), tables)
-    return replace(
-        tables,
-        orders=orders.lazy(),
-        customers=known[0].filter(pl.col(KEY) == key).lazy() if known else None,
-        lines=lines,
-        reviews=reviews,
-        orders_parquet=False,
-    )
-
-
-def _pair(
-    frames: list[pl.DataFrame], tables: Tables
-) -> tuple[pl.LazyFrame | None, pl.LazyFrame | None]:
-    it = iter(frames)
-    lines = next(it).lazy() if tables.lines is not None else None
-    reviews = next(it).lazy() if tables.reviews is not None else None
-    return lines, reviews
 
 
 def _nodes(rule: Rule, plan: FeaturePlan, depth: int) -> list[tuple[int, Rule]]:

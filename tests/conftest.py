@@ -22,3 +22,9 @@ def sample_csvs() -> dict[str, Path]:
     missing = [str(p) for p in paths.values() if not p.exists()]
     assert not missing, f"sample data missing: {missing}"
     return paths
+
+
+@pytest.fixture
+def snapshot_file(tmp_path: Path) -> Path:
+    """Where a snapshot of segment `vip` as of 2024-06-01 goes; its folders do not exist yet."""
+    return tmp_path / "out" / "vip" / "2024-06-01.csv"

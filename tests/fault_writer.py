@@ -1,4 +1,4 @@
-"""A stand-in for a nightly `segcli run`, for the SIGKILL fault test in test_snapshot.py.
+"""A stand-in for a nightly `segcli run`, for the SIGKILL fault test in test_snapshot_crashes.py.
 
 Under the output lock it writes, for each of N segments: night 1 (`2024-06-01.csv`, content A),
 night 2 (`2024-06-02.csv`, content B), then a corrected night 2 (content C, `replace=True`,
@@ -15,7 +15,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from segcli.snapshot import Manifest, acquire_lock, write_snapshot
+from segcli.manifest import Manifest
+from segcli.snapshot import acquire_lock, write_snapshot
 
 HEADER = b"Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,"
 HEADER += b"Lifetime Spend\n"

@@ -264,7 +264,7 @@ _Loader.add_implicit_resolver(
 
 def load_definition(text: str) -> dict[str, Any]:
     """A definition file as a dict; yes/no stay text here and are read as booleans where a
-    boolean is expected (docs/language.md: "Booleans are true/false (also yes/no)")."""
+    boolean is expected (docs/language.md, Comparisons: "Booleans are true/false (also yes/no)")."""
     document = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     assert isinstance(document, dict)
     return document

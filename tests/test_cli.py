@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -209,3 +210,65 @@ def test_the_cli_returns_freed_memory_unless_the_user_tuned_the_allocator() -> N
     tuned = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
     tune_allocator(tuned)
     assert tuned == {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
+
+
+def test_in_segment_by_name_ignores_case_in_validate_and_in_preview(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "big.yaml").write_text(
+        "name: big spenders\nrules:\n  total_spend: {more_than: 500}\n", "utf-8"
+    )
+    (rules / "ref.yaml").write_text("name: Ref\nrules:\n  in_segment: Big Spenders\n", "utf-8")
+    data = [str(DATA / "orders.parquet"), "--as-of", "2025-01-01"]
+    assert segcli("validate", str(rules)).returncode == 0
+    preview = segcli("preview", str(rules / "ref.yaml"), *data)
+    assert preview.returncode == 0, preview.stderr
+    # The same members as the segment it names, built on its own.
+    ref = segcli("build", str(rules / "ref.yaml"), *data, "-o", "-")
+    big = segcli("build", str(rules / "big.yaml"), *data, "-o", "-")
+    assert ref.returncode == 0, ref.stderr
+    assert len(big.stdout.splitlines()) > 1
+    assert ref.stdout == big.stdout
+
+
+def test_validate_skips_the_project_config_in_the_rules_folder(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "vip.yaml").write_bytes((ROOT / "rules" / "vip.yaml").read_bytes())
+    (rules / "segcli.yaml").write_text("timezone: Europe/London\n", "utf-8")
+    result = segcli("validate", str(rules))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.splitlines() == [f"ok  {rules / 'vip.yaml'}  (VIP customers)"]
+
+
+def manifest_sha(definition: Path, out: Path) -> str:
+    result = segcli(
+        "build", str(definition), str(DATA / "orders.parquet"), "--as-of", "2025-01-01",
+        "-o", str(out),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(out.with_name(out.name + ".manifest.json").read_text("utf-8"))
+    return str(manifest["definition_sha256"])
+
+
+def test_the_definition_hash_covers_its_ids_file_and_the_segments_it_names(
+    tmp_path: Path,
+) -> None:
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    big = rules / "big.yaml"
+    big.write_text("name: Big\nrules:\n  total_spend: {more_than: 500}\n", "utf-8")
+    (rules / "ids.txt").write_text("C00001\n", "utf-8")
+    listed = rules / "listed.yaml"
+    listed.write_text("name: Listed\nrules:\n  customer_id: {file: ids.txt}\n", "utf-8")
+    ref = rules / "ref.yaml"
+    ref.write_text("name: Ref\nrules:\n  in_segment: big\n", "utf-8")
+    # A definition that reads no other file is hashed as `sha256sum` hashes its file.
+    assert manifest_sha(big, tmp_path / "big1.csv") == hashlib.sha256(big.read_bytes()).hexdigest()
+    listed_before = manifest_sha(listed, tmp_path / "listed1.csv")
+    ref_before = manifest_sha(ref, tmp_path / "ref1.csv")
+    (rules / "ids.txt").write_text("C00001\nC00002\n", "utf-8")
+    big.write_text("name: Big\nrules:\n  total_spend: {more_than: 400}\n", "utf-8")
+    assert manifest_sha(listed, tmp_path / "listed2.csv") != listed_before
+    assert manifest_sha(ref, tmp_path / "ref2.csv") != ref_before
+    assert manifest_sha(ref, tmp_path / "ref3.csv") == manifest_sha(ref, tmp_path / "ref4.csv")

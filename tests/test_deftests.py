@@ -17,7 +17,7 @@ import yaml
 
 from segcli import api
 from segcli.errors import DefinitionError, ExitCode
-from segcli.nightly import definition_files
+from segcli.spec.parse import definition_files
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

@@ -15,7 +15,8 @@ import polars as pl
 import pytest
 
 from segcli import api
-from segcli.backends.polars import build_customer_table
+from segcli.backends.polars.customers import build_customer_table
+from segcli.inputs.read import open_tables
 from segcli.inputs.tables import Tables
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
@@ -77,7 +78,7 @@ def tables(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     else:
         customers.write_csv(folder / "customers.csv")
         orders.write_csv(folder / "orders.csv")
-    tables = api.open_tables(folder / f"orders.{fmt}", customers=folder / f"customers.{fmt}")
+    tables = open_tables(folder / f"orders.{fmt}", customers=folder / f"customers.{fmt}")
     assert tables.orders_parquet == (fmt == "parquet")
     return tables
 

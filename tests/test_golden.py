@@ -1,4 +1,4 @@
-"""Golden cases: expected values are data (STYLE habit 6).
+"""Golden cases: expected values are data, in files; adding a case adds files, not code.
 
 Each folder under tests/golden/ holds a `definition.yaml` (with `as_of`), small input CSVs
 (`orders.csv`, optionally `order_lines.csv`, `customers.csv`, `reviews.csv`), an optional

@@ -74,3 +74,69 @@ def test_uci_builds_through_the_example_config() -> None:
     result = build(rules, uci, "--as-of", "2011-12-10", "-o", "-")
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) > 1
+
+
+LONG_ORDERS = (
+    "order_id,customer_id,email,ordered_at,total\n"
+    "1,C1,a@x.com,2024-01-01,600.00\n"
+    "2,C1,a@x.com,2024-01-02,10.00\n"
+    "3,C1,a@x.com,2024-01-03,10.00\n"
+    "4,C2,b@x.com,2024-01-03,10.00\n"
+)
+# Longer than the csv module's default field limit (128 KiB), with a quote, a comma and a line
+# break inside: a well-formed cell, as a long customer note or product description is.
+LONG_NAME = 'Ann "the long", ' + "n" * 200_000 + "\nend"
+
+
+def long_customers(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "customers.csv"
+    quoted = LONG_NAME.replace('"', '""')
+    path.write_text(
+        "customer_id,email,first_name,last_name\n"
+        f'C1,a@x.com,"{quoted}",Long\n'
+        "C2,b@x.com,Bea,Short\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_cell_longer_than_128_kib_is_read_exported_verified_and_previewed(
+    tmp_path: Path,
+) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(LONG_ORDERS, encoding="utf-8")
+    data = [str(orders), "--customers", str(long_customers(tmp_path)), "--as-of", "2024-06-01"]
+    snapshot = tmp_path / "vip.csv"
+    built = build(VIP, *data, "-o", snapshot)
+    assert built.returncode == 0, built.stderr
+    text = snapshot.read_text(encoding="utf-8")
+    # C1 alone has more than two orders and 500 spent.
+    assert ",a@x.com," in text
+    assert "b@x.com" not in text
+    assert f'"{LONG_NAME.replace(chr(34), chr(34) * 2)}"' in text
+    verify = subprocess.run(
+        [sys.executable, "-m", "segcli", "verify", str(snapshot)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert verify.returncode == 0, verify.stderr
+    preview = subprocess.run(
+        [sys.executable, "-m", "segcli", "preview", str(VIP), *data],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert preview.returncode == 0, preview.stderr
+    assert "1 members" in preview.stdout
+
+
+def test_a_ragged_row_after_a_long_cell_is_named_as_ragged(tmp_path: Path) -> None:
+    orders = tmp_path / "orders.csv"
+    orders.write_text(LONG_ORDERS, encoding="utf-8")
+    customers = long_customers(tmp_path, extra="C3,c@x.com\n")
+    result = build(VIP, orders, "--customers", customers, "--as-of", "2024-06-01", "-o", "-")
+    assert result.returncode == 3, result.stderr
+    # The long cell holds one line break: row 1 is lines 2-3, row 3 is line 5.
+    assert f"{customers}: row 3 (line 5) has 2 fields but the header has 4" in result.stderr
+    assert "quoting" not in result.stderr

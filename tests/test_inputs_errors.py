@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from segcli.errors import ExitCode, InputError
-from segcli.inputs.read import collect, open_tables
+from segcli.inputs.checks import collect
+from segcli.inputs.read import open_tables
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ORDERS = DATA / "shopify_enavant_orders_export_1.pseudonymized.csv"

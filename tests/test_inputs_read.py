@@ -11,7 +11,8 @@ import polars as pl
 import pytest
 
 from segcli.errors import InputError
-from segcli.inputs.read import collect, open_tables
+from segcli.inputs.checks import collect
+from segcli.inputs.read import open_tables
 from segcli.inputs.settings import MoneyFormat, Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,

@@ -2,7 +2,7 @@
 
 `all: [a, b]` is within `a`; `a` and `not: a` split the customers in two; `any: [a, b]` is the
 union of `a` and `b`; the same inputs give the same members twice. The shops and rules come from
-the differential test's seeded generator.
+the seeded generator in tests/random_shops.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings
-from test_differential import (
+from random_shops import (
     DIFFERENTIAL,
     SEEDS,
     Example,
@@ -23,7 +23,7 @@ from test_differential import (
     rules,
     write_files,
 )
-from test_differential import (
+from random_shops import (
     ITEM_FIELDS as ITEM_NAMES,
 )
 
@@ -94,8 +94,10 @@ def test_same_inputs_same_members(seed: int) -> None:
 def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> None:
     """`purchased` tests run once per distinct cell (the library's path) or on every line
     (the plain plan `explain` and `why` use): the same flags for every customer."""
-    from segcli.backends.polars import build_customer_table, line_features
-    from segcli.backends.polars_items import cell_query
+    from segcli.backends.polars.customers import build_customer_table
+    from segcli.backends.polars.items import cell_query
+    from segcli.backends.polars.lines import line_features
+    from segcli.inputs.read import open_tables
     from segcli.plan import LineAgg, segment_column
 
     g = Gen(seed)
@@ -107,7 +109,7 @@ def test_item_tests_per_distinct_cell_equal_item_tests_per_line(seed: int) -> No
         parsed = api.parse_definition(
             paths["gen"].read_text(encoding="utf-8"), source=str(paths["gen"]), segment_id="gen"
         )
-        tables = api.open_tables(paths["orders"], lines=paths["order_lines"])
+        tables = open_tables(paths["orders"], lines=paths["order_lines"])
         as_of = api.effective_as_of(parsed, shop.as_of, tables.settings)
         plan = api.plan_segments([parsed], tables, as_of)
         assert tables.lines is not None

@@ -13,14 +13,11 @@ import sys
 import time
 from pathlib import Path
 
-import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from segcli.cli import app
 from segcli.errors import ExitCode
-from segcli.inputs.tables import Tables
-from segcli.plan import FeaturePlan
 from segcli.snapshot import acquire_lock
 from segcli.verify import verify_snapshot
 
@@ -251,117 +248,6 @@ def test_a_write_failure_is_a_clear_error_and_keeps_earlier_snapshots(
     assert "No space left on device" in later.output
     assert snapshot_files(out) == before
     assert verify_snapshot(out).ok
-
-
-def rules_plan(tables: Tables) -> FeaturePlan:
-    from segcli import api
-    from segcli.nightly import load_segments
-
-    definitions, broken = load_segments(ROOT / "rules")
-    assert not broken
-    assert len(definitions) >= 20
-    as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    return api.plan_segments(definitions, tables, as_of, definitions)
-
-
-def sample_tables(folder: Path = DATA) -> Tables:
-    from segcli import api
-
-    return api.open_tables(
-        folder / "orders.parquet",
-        lines=folder / "order_lines.parquet",
-        customers=folder / "customers.parquet",
-        reviews=folder / "reviews.parquet",
-    )
-
-
-def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> None:
-    """`segcli run` over every rules file is five queries whatever the number of segments:
-    the distinct item cells, whether the files are sorted by order id, the line features, the
-    order emails of customers without one, the rest; each scans an input at most once, and
-    only the first three read the order lines."""
-    from segcli.backends.polars import (
-        build_members_table,
-        id_order,
-        id_order_query,
-        item_cell_query,
-        line_features,
-        order_email_query,
-    )
-
-    tables = sample_tables()
-    plan = rules_plan(tables)
-    cells = item_cell_query(plan, tables)
-    check = id_order_query(plan, tables, gated=True)
-    assert cells is not None
-    assert check is not None
-    order = id_order(check.collect())
-    assert order == "ascending"  # sample_data is written one order after the other
-    per_line = line_features(plan, tables, (), cells.collect(), gated=True, order=order)
-    lines = per_line.collect()
-    emails = order_email_query(plan, tables, (), lines)
-    assert emails is not None
-    main = build_members_table(plan, tables, (), lines, emails.collect())
-
-    def scanned(query: pl.LazyFrame) -> list[str]:
-        text = query.explain(engine="streaming")
-        scans = [line for line in text.splitlines() if "SCAN" in line]
-        names = [n for n in ("orders", "order_lines", "customers", "reviews") for s in scans
-                 if f"{n}.parquet]" in s]  # fmt: skip
-        assert len(names) == len(scans), scans
-        return sorted(names)
-
-    assert scanned(cells) == ["order_lines"]
-    assert scanned(check) == ["order_lines", "orders"]
-    assert scanned(per_line) == ["order_lines", "orders"]
-    assert scanned(emails) == ["customers", "orders"]
-    assert scanned(main) == ["customers", "orders", "reviews"]
-
-
-def test_a_segment_of_few_customers_reads_the_orders_once() -> None:
-    """Where a customers gate narrows the orders to few customers', the main query's group-by
-    finds their emails: a query of their own would read every order again for little."""
-    from segcli import api
-    from segcli.backends.polars import order_email_query
-
-    tables = sample_tables()
-    gb = api.load_definitions([ROOT / "rules" / "new_registrations_gb.yaml"])
-    as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    assert order_email_query(api.plan_segments(gb, tables, as_of), tables, ()) is None
-    assert order_email_query(rules_plan(tables), tables, ()) is not None
-
-
-@pytest.mark.parametrize("rows", ["reversed", "shuffled", "lines reversed"])
-def test_the_row_order_of_the_exports_changes_no_member(rows: str, tmp_path: Path) -> None:
-    """Sorted by order id the same way, the lines' join is a merge join; in any other order a
-    hash join. Every rules file has the same members and export columns either way."""
-    from segcli import api
-    from segcli.backends.polars import id_order, id_order_query
-
-    for name in ("orders", "order_lines", "customers", "reviews"):
-        frame = pl.read_parquet(DATA / f"{name}.parquet")
-        if name == "order_lines" or (name == "orders" and rows != "lines reversed"):
-            order = list(range(frame.height))
-            if rows == "shuffled":
-                random.Random(5).shuffle(order)
-            else:
-                order.reverse()
-            frame = frame[order]
-        frame.write_parquet(tmp_path / f"{name}.parquet")
-    expected = {"reversed": "descending", "shuffled": None, "lines reversed": None}[rows]
-
-    orders, members = [], []
-    for folder in (DATA, tmp_path):
-        tables = sample_tables(folder)
-        plan = rules_plan(tables)
-        check = id_order_query(plan, tables, gated=True)
-        assert check is not None
-        orders.append(id_order(check.collect()))
-        table = api.members_table(plan.segments, tables, plan.as_of, plan.segments)
-        assert table.height > 1000
-        members.append(table.sort("customer_key"))
-    assert orders == ["ascending", expected]
-    assert members[1].equals(members[0])
 
 
 def test_a_run_hashes_each_input_once_for_all_its_manifests(

@@ -10,10 +10,10 @@ import polars as pl
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
-from segcli.inputs.assemble import KeyRule
+from segcli.backends.polars.compare import multi_text_compare, text_compare, text_superset
+from segcli.inputs.cells import is_blank, text
+from segcli.inputs.identity import IdentityResolver
 from segcli.inputs.settings import Settings
-from segcli.inputs.values import is_blank, text
 from segcli.spec.model import Comparison
 from segcli.spec.model import Test as ValueTest
 
@@ -85,7 +85,7 @@ BLANKISH = " \t\u00a0\u2003'NAna-x\n"
 def test_is_blank_is_exactly_normalizes_to_null(
     cells: list[str | None], nulls: tuple[str, ...]
 ) -> None:
-    keys = KeyRule(Settings(null_values=nulls))
+    keys = IdentityResolver(Settings(null_values=nulls))
     frame = pl.DataFrame({"raw": cells}, schema={"raw": pl.String})
     for kind in ("id", "email"):
         result = frame.select(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from segcli.errors import DefinitionError, Diagnostic, Span, did_you_mean
 from segcli.inputs.columns import SPECS, ColumnKind
-from segcli.spec.parse import SUFFIXES, find_segment_file
+from segcli.spec.parse import definition_files, find_segment_file
 from segcli.spec.values import Collector, parse_date, read_list, read_map, read_text
 from segcli.spec.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
 
@@ -66,8 +66,7 @@ def list_test_files(paths: list[Path]) -> list[Path]:
         if not path.is_dir():
             files.append(path)
             continue
-        folder = path / "tests" if (path / "tests").is_dir() else path
-        files += sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
+        files += definition_files(path / "tests" if (path / "tests").is_dir() else path)
     return files
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Literal
 
 from segcli import api
+from segcli.backends import Inputs
 from segcli.deftests.files import TABLES, DefinitionTest, load_tests
 from segcli.errors import DefinitionError, Diagnostic, ExitCode, SegcliError
 from segcli.inputs.settings import Settings
-from segcli.inputs.tables import Tables
 from segcli.spec.model import Definition
 from segcli.why import Line, explain_customer
 
@@ -207,7 +207,7 @@ def _differences(
     test: DefinitionTest,
     definition: Definition,
     library: list[Definition],
-    tables: Tables,
+    tables: Inputs,
     as_of: datetime,
     actual: list[str],
 ) -> list[Difference]:

@@ -4,19 +4,17 @@ deriving customers, resolving identity and joining products onto lines. Everythi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import polars as pl
 
 from segcli.inputs.columns import (
-    CUSTOMER_ATTRIBUTES,
+    ATTRIBUTES_ON_ORDERS,
     PARSED_NAME,
     RAW_COLUMNS,
     RAW_IDENTITY,
     RAW_ITEM,
     SPECS,
 )
-from segcli.inputs.parse import normalize_text
+from segcli.inputs.identity import IdentityResolver, with_customer_key
 from segcli.inputs.settings import Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
@@ -28,21 +26,13 @@ from segcli.inputs.tables import (
     REVIEW_COLUMNS,
     polars_schema,
 )
-from segcli.inputs.values import is_blank
-
-_KIND_DTYPES: dict[str, pl.DataType] = {
-    "money": pl.Int64(),
-    "timestamp": pl.Datetime("us", "UTC"),
-    "integer": pl.Int64(),
-    "boolean": pl.Boolean(),
-}
-_KEY_BY_EMAIL = "__segcli_key_by_email"
+from segcli.inputs.typed_columns import PARSED_DTYPES
 
 
 def parsed_schema(table: str) -> dict[str, pl.DataType]:
     """Column -> dtype of a table's parsed rows (money columns already in cents)."""
     return {
-        PARSED_NAME.get(name, name): _KIND_DTYPES.get(kind, pl.String())
+        PARSED_NAME.get(name, name): PARSED_DTYPES.get(kind, pl.String())
         for name, kind in SPECS[table].items()
     }
 
@@ -104,7 +94,7 @@ def customers_from_line_items(rows: pl.LazyFrame) -> pl.LazyFrame:
         "customer_key", maintain_order=True
     )
     return grouped.agg(
-        _first("customer_id"), _latest("email"), *(_latest(a) for a in CUSTOMER_ATTRIBUTES)
+        _first("customer_id"), _latest("email"), *(_latest(a) for a in ATTRIBUTES_ON_ORDERS)
     ).pipe(finish_customers)
 
 
@@ -121,28 +111,14 @@ def finish_customers(frame: pl.LazyFrame) -> pl.LazyFrame:
     return frame.select(columns)
 
 
-def with_customer_key(frame: pl.LazyFrame, customers: pl.LazyFrame | None) -> pl.LazyFrame:
-    """customer_key = own customer_id, else the id of the customer with the same normalized
-    email (when the customers data has ids but these rows only emails), else the email."""
-    if customers is None:
-        return frame.with_columns(customer_key=pl.coalesce("customer_id", "email"))
-    joined = frame.join(_ids_by_email(customers), on="email", how="left", maintain_order="left")
-    key = pl.coalesce("customer_id", _KEY_BY_EMAIL, "email").alias("customer_key")
-    return joined.with_columns(key).drop(_KEY_BY_EMAIL)
-
-
-def _ids_by_email(customers: pl.LazyFrame) -> pl.LazyFrame:
-    """email -> the (smallest) customer id of the customers with that email."""
-    return (
-        customers.filter(pl.col("customer_id").is_not_null() & pl.col("email").is_not_null())
-        .group_by("email")
-        .agg(pl.col("customer_key").min().alias(_KEY_BY_EMAIL))
-    )
-
-
-def finish_orders(orders: pl.LazyFrame, keys: KeyRule) -> pl.LazyFrame:
-    """Normalized orders, plus the raw identity pair KeyRule turns into customer_key once per
-    group (RAW_KEY, FROM_EMAIL) and the order's email as written, null when blank."""
+def finish_orders(
+    orders: pl.LazyFrame, settings: Settings, by_email: pl.LazyFrame | None
+) -> pl.LazyFrame:
+    """Normalized orders, plus the raw identity pair an IdentityResolver turns into
+    customer_key once per group (RAW_KEY, FROM_EMAIL) and the order's email as written, null
+    when blank. `by_email`: customers whose ids the orders take by email (see
+    inputs.identity)."""
+    keys = IdentityResolver(settings, by_email)
     present = set(orders.collect_schema().names())
     raw_cid, raw_email = (
         pl.col(raw) if raw in present else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
@@ -155,8 +131,8 @@ def finish_orders(orders: pl.LazyFrame, keys: KeyRule) -> pl.LazyFrame:
         from_email.alias(FROM_EMAIL),
         email_raw.alias(ORDER_EMAIL_RAW),
     )
-    keyed = with_customer_key(orders, keys.customers)
-    currency = keys.settings.currency
+    keyed = with_customer_key(orders, by_email)
+    currency = settings.currency
     fills = {
         "refunded_cents": pl.col("refunded_cents").fill_null(0),
         "currency": pl.col("currency").fill_null(currency) if currency else pl.col("currency"),
@@ -170,41 +146,6 @@ def finish_orders(orders: pl.LazyFrame, keys: KeyRule) -> pl.LazyFrame:
         FROM_EMAIL,
         ORDER_EMAIL_RAW,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRule:
-    """customer_key from an order's raw identity pair (RAW_KEY, FROM_EMAIL): the customer id
-    normalized, else the normalized email, else (customers with ids, orders without) the id of
-    the customer with that email. The same rule as `with_customer_key`, but the backend applies
-    it once per group of orders with the same raw pair, so 10M orders cost ~1M
-    normalizations instead of 10M."""
-
-    settings: Settings = field(default_factory=Settings)
-    customers: pl.LazyFrame | None = None  # matched by email when the orders carry no ids
-
-    def text(self, raw: pl.Expr, kind: str) -> pl.Expr:
-        # Raw identity cells exist only for layouts without Excel's apostrophe (elsewhere the
-        # normalized cells stand in, and normalizing them again changes nothing).
-        return normalize_text(raw, kind, self.settings, excel=False)
-
-    def blank(self, raw: pl.Expr) -> pl.Expr:
-        """Exactly `self.text(raw, kind).is_null()` for any kind, cheaper (no text is built)."""
-        return is_blank(raw, self.settings.null_values)
-
-    def resolve(self, frame: pl.LazyFrame) -> pl.LazyFrame:
-        """`frame` with customer_key (null: the orders belong to nobody) from its raw pair."""
-        raw, from_email = pl.col(RAW_KEY), pl.col(FROM_EMAIL)
-        email = pl.when(from_email).then(self.text(raw, "email"))
-        cid = pl.when(~from_email).then(self.text(raw, "id"))
-        if self.customers is None:
-            return frame.with_columns(pl.coalesce(cid, email).alias("customer_key"))
-        frame = frame.with_columns(email.alias("__segcli_email"))
-        joined = frame.join(
-            _ids_by_email(self.customers), left_on="__segcli_email", right_on="email", how="left"
-        )
-        key = pl.coalesce(cid, _KEY_BY_EMAIL, "__segcli_email").alias("customer_key")
-        return joined.with_columns(key).drop(_KEY_BY_EMAIL, "__segcli_email")
 
 
 def finish_lines(lines: pl.LazyFrame, products: pl.LazyFrame | None) -> pl.LazyFrame:

@@ -51,7 +51,7 @@ CUSTOMER_SPEC: dict[str, ColumnKind] = {
     "tags": "text",
 }
 # A line-item file (Shopify orders, UCI): order, line and customer attributes on every row.
-CUSTOMER_ATTRIBUTES: tuple[str, ...] = (
+ATTRIBUTES_ON_ORDERS: tuple[str, ...] = (
     "first_name",
     "last_name",
     "name",
@@ -63,7 +63,7 @@ CUSTOMER_ATTRIBUTES: tuple[str, ...] = (
 LINE_ITEM_SPEC: dict[str, ColumnKind] = {
     **ORDER_SPEC,
     **LINE_SPEC,
-    **{name: CUSTOMER_SPEC[name] for name in CUSTOMER_ATTRIBUTES},
+    **{name: CUSTOMER_SPEC[name] for name in ATTRIBUTES_ON_ORDERS},
 }
 REVIEW_SPEC: dict[str, ColumnKind] = {
     "customer_id": "id",
@@ -101,7 +101,6 @@ REQUIRED_VALUES: dict[str, frozenset[str]] = {
     "lines": frozenset({"order_id"}),
     "reviews": frozenset({"reviewed_at"}),
 }
-SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
 PERSONAL = frozenset({"email", "first_name", "last_name", "name"})
 # Orders only: the identity cells as written, beside their normalized columns (raw -> canon).
 RAW_IDENTITY = {"__raw_customer_id": "customer_id", "__raw_email": "email"}

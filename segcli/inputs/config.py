@@ -1,4 +1,7 @@
-"""The project config file (`segcli.yaml`): reading settings, with file:line:col on mistakes.
+"""The project config file (`segcli.yaml`): reading settings.
+
+It is read as definitions are (`spec.yamlpos`): a repeated key, a YAML tag or an alias bomb is
+refused, and every mistake is reported at once, at its file:line:col.
 
 ```yaml
 timezone: Europe/London        # IANA name; timestamps without an offset are local time here
@@ -19,15 +22,20 @@ lines: {columns: {...}}        # likewise customers, reviews, products
 
 from __future__ import annotations
 
-import zoneinfo
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from segcli.errors import Span, UsageError, did_you_mean
+from segcli.errors import ConfigError, UsageError, did_you_mean
 from segcli.inputs.columns import SPECS
-from segcli.inputs.settings import MoneyFormat, Settings, StatusRule, TableMapping
+from segcli.inputs.settings import (
+    MoneyFormat,
+    Settings,
+    StatusRule,
+    TableMapping,
+    timezone_problem,
+)
+from segcli.spec.values import Collector, read_bool
+from segcli.spec.yamlpos import YMap, YNode, YScalar, YSeq, decode_yaml, load_yaml
 
 CONFIG_NAME = "segcli.yaml"
 TABLES = ("orders", "lines", "customers", "reviews", "products")
@@ -45,7 +53,7 @@ TOP_KEYS = (
 )
 MONEY_KEYS = ("currency_sign", "thousands_separator", "decimal_separator")
 TABLE_KEYS = ("columns", "rows", "status_from")
-RULE_KEYS = ("column", "status", "starts_with", "equals")
+STATUS_RULE_KEYS = ("column", "status", "starts_with", "equals")
 
 
 def find_config(rules: str | Path) -> Path | None:
@@ -59,125 +67,134 @@ def find_config(rules: str | Path) -> Path | None:
 
 
 def load_settings(path: str | Path) -> Settings:
-    """Settings from a config file; UsageError naming file:line:col for any mistake."""
+    """Settings from a config file; one ConfigError naming file:line:col for every mistake."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as err:
         raise UsageError(f"{path}: cannot read the config file ({err.strerror})") from None
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark
-        where = Span(str(path), mark.line + 1, mark.column + 1) if mark else path
-        raise UsageError(f"{where}: invalid YAML: {err.problem}") from None
-    return _Reader(path).settings(node)
+    text, problems = decode_yaml(data, str(path))
+    if text is None:
+        raise ConfigError(problems)
+    root, problems = load_yaml(text, str(path))
+    reader = _Reader(path)
+    reader.ctx.diagnostics += problems
+    settings = reader.settings(root)
+    if reader.ctx.diagnostics:
+        raise ConfigError(reader.ctx.in_file_order())
+    return settings
 
 
 class _Reader:
+    """Reads the config's node tree into Settings, adding every problem to `ctx`."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.ctx = Collector()
 
-    def fail(self, node: yaml.Node, message: str, hint: str | None = None) -> UsageError:
-        mark = node.start_mark
-        text = f"{self.path}:{mark.line + 1}:{mark.column + 1}: {message}"
-        return UsageError(f"{text}; {hint}" if hint else text)
-
-    def mapping(self, node: yaml.Node, keys: tuple[str, ...]) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, "expected a mapping (key: value)")
-        result: dict[str, yaml.Node] = {}
-        for key_node, value in node.value:
-            key = str(key_node.value)
-            if key not in keys:
-                raise self.fail(key_node, f"unknown key '{key}'", did_you_mean(key, keys))
-            result[key] = value
+    def mapping(self, node: YNode, keys: tuple[str, ...], what: str) -> dict[str, YNode]:
+        if not isinstance(node, YMap):
+            self.ctx.wrong_type(what, "a mapping (key: value)", node)
+            return {}
+        result: dict[str, YNode] = {}
+        for key, value in node.items:
+            if key.text in keys:
+                result[key.text] = value
+            else:
+                hint = did_you_mean(key.text, keys)
+                self.ctx.error("unknown-key", f"unknown key '{key.text}'", key.span, hint)
         return result
 
-    def text(self, node: yaml.Node) -> str:
-        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-            raise self.fail(node, "expected a text value")
-        return str(node.value)
+    def text(self, node: YNode, what: str) -> str | None:
+        """A text value as written: a delimiter or separator may be a space or a tab."""
+        if isinstance(node, YScalar) and not node.is_null:
+            return node.text
+        self.ctx.wrong_type(what, "a text value", node)
+        return None
 
-    def texts(self, node: yaml.Node) -> tuple[str, ...]:
-        if isinstance(node, yaml.ScalarNode):
-            return (self.text(node),)
-        if not isinstance(node, yaml.SequenceNode):
-            raise self.fail(node, "expected a list of text values")
-        return tuple(self.text(item) for item in node.value)
+    def texts(self, node: YNode, what: str) -> tuple[str, ...] | None:
+        if isinstance(node, YMap):
+            self.ctx.wrong_type(what, "a list of text values", node)
+            return None
+        items = node.items if isinstance(node, YSeq) else (node,)
+        texts = [self.text(item, what) for item in items]
+        return tuple(t for t in texts if t is not None) if None not in texts else None
 
-    def flag(self, node: yaml.Node) -> bool:
-        value: Any = yaml.safe_load(yaml.serialize(node))
-        if not isinstance(value, bool):
-            raise self.fail(node, "expected true or false")
-        return value
-
-    def settings(self, root: yaml.Node | None) -> Settings:
+    def settings(self, root: YNode | None) -> Settings:
         if root is None:
             return Settings(source=self.path)
-        top = self.mapping(root, TOP_KEYS)
+        top = self.mapping(root, TOP_KEYS, "the config file")
         values: dict[str, Any] = {"source": self.path}
         for key in ("timezone", "encoding", "delimiter", "currency", "date_format"):
-            if key in top:
-                values[key] = self.text(top[key])
+            if key in top and (text := self.text(top[key], key)) is not None:
+                values[key] = text
         for key in ("exclude_statuses", "null_values"):
-            if key in top:
-                values[key] = self.texts(top[key])
+            if key in top and (texts := self.texts(top[key], key)) is not None:
+                values[key] = texts
         values["exclude_statuses"] = tuple(s.lower() for s in values.get("exclude_statuses", ()))
         if "check_structure" in top:
-            values["check_structure"] = self.flag(top["check_structure"])
-        if "money" in top:
-            values["money"] = self.money(top["money"])
+            flag = read_bool(top["check_structure"], "check_structure", self.ctx)
+            values["check_structure"] = True if flag is None else flag
+        if "money" in top and (money := self.money(top["money"])) is not None:
+            values["money"] = money
         self.check_values(top, values)
         tables = tuple((t, self.table(top[t], t)) for t in TABLES if t in top)
         return Settings(**values, tables=tables)
 
-    def check_values(self, top: dict[str, yaml.Node], values: dict[str, Any]) -> None:
-        if "timezone" in values:
-            try:
-                zoneinfo.ZoneInfo(values["timezone"])
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                hint = "use an IANA name like UTC or Europe/London"
-                raise self.fail(top["timezone"], "unknown time zone", hint) from None
+    def check_values(self, top: dict[str, YNode], values: dict[str, Any]) -> None:
+        if "timezone" in values and (problem := timezone_problem(values["timezone"])):
+            self.ctx.error("bad-value", problem[0], top["timezone"].span, problem[1])
         if "encoding" in values:
             try:
                 "".encode(values["encoding"])
             except LookupError:
-                raise self.fail(top["encoding"], "unknown encoding", "e.g. cp1252") from None
+                message = f"unknown encoding '{values['encoding']}'"
+                self.ctx.error("bad-value", message, top["encoding"].span, "e.g. cp1252")
         if len(values.get("delimiter", ",")) != 1:
-            raise self.fail(top["delimiter"], "the delimiter must be one character")
+            message = "the delimiter must be one character"
+            self.ctx.error("bad-value", message, top["delimiter"].span)
 
-    def money(self, node: yaml.Node) -> MoneyFormat:
-        fields = {k: self.text(v) for k, v in self.mapping(node, MONEY_KEYS).items()}
-        fmt = MoneyFormat(**fields)
+    def money(self, node: YNode) -> MoneyFormat | None:
+        mark = self.ctx.mark()
+        fields = {k: self.text(v, k) for k, v in self.mapping(node, MONEY_KEYS, "money").items()}
+        if self.ctx.failed_since(mark):
+            return None
+        fmt = MoneyFormat(**{k: v for k, v in fields.items() if v is not None})
         if fmt.decimal_separator not in {".", ","}:
-            raise self.fail(node, "decimal_separator must be '.' or ','")
-        if fmt.thousands_separator == fmt.decimal_separator:
-            raise self.fail(node, "thousands_separator and decimal_separator must differ")
+            self.ctx.error("bad-value", "decimal_separator must be '.' or ','", node.span)
+        elif fmt.thousands_separator == fmt.decimal_separator:
+            message = "thousands_separator and decimal_separator must differ"
+            self.ctx.error("bad-value", message, node.span)
         return fmt
 
-    def table(self, node: yaml.Node, table: str) -> TableMapping:
-        fields = self.mapping(node, TABLE_KEYS)
-        rows = self.text(fields["rows"]) if "rows" in fields else "orders"
+    def table(self, node: YNode, table: str) -> TableMapping:
+        fields = self.mapping(node, TABLE_KEYS, table)
+        rows = (self.text(fields["rows"], "rows") or "orders") if "rows" in fields else "orders"
         if rows not in {"orders", "line_items"} or (table != "orders" and "rows" in fields):
-            raise self.fail(fields["rows"], "rows must be 'orders' or 'line_items' (orders only)")
+            message = "rows must be 'orders' or 'line_items' (orders only)"
+            self.ctx.error("bad-value", message, fields["rows"].span)
         kind = "line_items" if rows == "line_items" else table
         columns: list[tuple[str, str]] = []
         if "columns" in fields:
             spec = tuple(SPECS[kind])
-            for canon, column in self.mapping(fields["columns"], spec).items():
-                columns.append((canon, self.text(column)))
+            for canon, column in self.mapping(fields["columns"], spec, "columns").items():
+                if (name := self.text(column, canon)) is not None:
+                    columns.append((canon, name))
         rules = self.status_rules(fields["status_from"]) if "status_from" in fields else ()
-        if rules and table != "orders":
-            raise self.fail(fields["status_from"], "status_from applies to orders only")
+        if "status_from" in fields and table != "orders":
+            message = "status_from applies to orders only"
+            self.ctx.error("bad-value", message, fields["status_from"].span)
         return TableMapping(columns=tuple(columns), rows=rows, status_from=rules)
 
-    def status_rules(self, node: yaml.Node) -> tuple[StatusRule, ...]:
-        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    def status_rules(self, node: YNode) -> tuple[StatusRule, ...]:
+        items = node.items if isinstance(node, YSeq) else (node,)
         rules = []
         for item in items:
-            fields = {k: self.text(v) for k, v in self.mapping(item, RULE_KEYS).items()}
+            pairs = self.mapping(item, STATUS_RULE_KEYS, "status_from").items()
+            fields = {k: text for k, v in pairs if (text := self.text(v, k)) is not None}
             if "column" not in fields or "status" not in fields:
-                raise self.fail(item, "a status rule needs `column` and `status`")
+                message = "a status rule needs `column` and `status`"
+                self.ctx.error("missing-key", message, item.span)
+                continue
             rules.append(StatusRule(**fields))
         return tuple(rules)

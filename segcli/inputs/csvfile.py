@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,12 +19,23 @@ from typing import TYPE_CHECKING
 from segcli.errors import InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    import _csv
+    from collections.abc import Iterable, Iterator
 
     from segcli.inputs.sources import SourceFile
 
 _DELIMITERS = (",", ";", "\t", "|")
 _HEAD_BYTES = 1 << 20
+# The csv module refuses a field longer than its limit (128 KiB unless raised), calling it a
+# quoting error. A cell is as long as its file makes it, so every csv reader of segcli comes
+# from `csv_reader`, with the limit at the largest a C long holds on every platform.
+FIELD_LIMIT = min(sys.maxsize, 2**31 - 1)
+
+
+def csv_reader(lines: Iterable[str], *, delimiter: str = ",", strict: bool = False) -> _csv.Reader:
+    """`csv.reader` over `lines`, for cells of any length up to FIELD_LIMIT characters."""
+    csv.field_size_limit(FIELD_LIMIT)
+    return csv.reader(lines, delimiter=delimiter, strict=strict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +69,7 @@ def read_dialect(source: SourceFile, encoding: str, delimiter: str | None) -> Cs
         )
     first_line = text.splitlines()[0]
     sep = delimiter or _sniff_delimiter(first_line)
-    header = tuple(next(csv.reader(io.StringIO(text), delimiter=sep)))
+    header = tuple(next(csv_reader(io.StringIO(text), delimiter=sep)))
     _check_header(source, header)
     return CsvDialect(sep, codec, header)
 
@@ -139,7 +151,7 @@ def diagnose(source: SourceFile, dialect: CsvDialect) -> str | None:
     header = dialect.header
     width = len(header)
     with open_text(source, dialect.encoding) as text:
-        reader = csv.reader(text, delimiter=dialect.delimiter, strict=True)
+        reader = csv_reader(text, delimiter=dialect.delimiter, strict=True)
         row_number = 0
         start = 1
         try:
@@ -160,7 +172,7 @@ def _last_record_width(source: SourceFile, dialect: CsvDialect) -> int:
     """How many fields the last record has, reading leniently (it may end inside a quote)."""
     width = 0
     with open_text(source, dialect.encoding) as text:
-        for row in csv.reader(text, delimiter=dialect.delimiter):
+        for row in csv_reader(text, delimiter=dialect.delimiter):
             width = len(row)
     return width
 
@@ -190,13 +202,18 @@ def _quote_message(
             f"{where} ends inside an open quote in {column} at the end of the file: "
             "the file looks truncated; export it again or cut off its last row"
         )
+    if "field limit" in error:
+        return (
+            f"{where}: a cell is longer than {FIELD_LIMIT} characters, the most segcli reads "
+            "in one cell; shorten that value or leave its column out of the export"
+        )
     return f"{where}: malformed quoting ({error}); quote the whole field and double inner quotes"
 
 
 def record_line(source: SourceFile, dialect: CsvDialect, data_row: int) -> int | None:
     """The physical line where data row `data_row` (1-based, blank lines count) starts."""
     with open_text(source, dialect.encoding) as text:
-        reader = csv.reader(text, delimiter=dialect.delimiter)
+        reader = csv_reader(text, delimiter=dialect.delimiter)
         try:
             next(reader)
             start = reader.line_num + 1

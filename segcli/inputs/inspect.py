@@ -1,4 +1,7 @@
-"""`segcli inspect`: what segcli sees in some files: layout, mapping, counts, ranges, warnings."""
+"""`segcli inspect`: what segcli sees in some files: layout, mapping, counts, ranges, warnings.
+
+The report is plain JSON-able data in the user's words (their files' column names); `render.py`
+turns it into tables for a terminal."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from segcli.errors import InputError
-from segcli.inputs.columns import REQUIRED, SPECS
-from segcli.inputs.read import collect, detect_layout, open_tables
+from segcli.inputs.checks import collect
+from segcli.inputs.columns import REQUIRED, SPECS, Layout
+from segcli.inputs.read import detect_layout, open_tables
 from segcli.inputs.scan import RawFile, scan_file
 from segcli.inputs.settings import Settings
 from segcli.inputs.shopify import is_shopify
@@ -16,7 +20,7 @@ from segcli.inputs.sources import PathSpec, expand_paths
 from segcli.inputs.tables import Tables
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
+    from collections.abc import Sequence
 
 _GUESS_ORDER = ("orders", "lines", "customers", "reviews", "products")
 
@@ -32,7 +36,7 @@ def inspect_files(
         raw = scan_file(source, settings)
         table = guess_table(raw, settings, preset)
         layout = detect_layout(raw, table, settings, preset)
-        mapped = set(layout.columns.values())
+        read_as = _read_as(raw.columns, layout)
         files.append(
             {
                 "path": source.name,
@@ -41,7 +45,8 @@ def inspect_files(
                 "layout": layout.name,
                 "delimiter": raw.dialect.delimiter if raw.dialect else None,
                 "mapping": dict(layout.columns),
-                "unused_columns": [c for c in raw.columns if c not in mapped],
+                "columns": read_as,
+                "unused_columns": [c for c, canonical in read_as if canonical is None],
             }
         )
         roles.setdefault(table, []).append(source.name)
@@ -57,6 +62,19 @@ def inspect_files(
     )
     _summarize(tables, report)
     return report
+
+
+def _read_as(columns: Sequence[str], layout: Layout) -> list[list[str | None]]:
+    """Each file column, in file order, with the canonical name(s) segcli reads it as (or None).
+
+    A column that a status rule looks at (Shopify's `Cancelled at`) is read as the status too."""
+    names: dict[str, list[str]] = {}
+    for canonical, column in layout.columns.items():
+        names.setdefault(column, []).append(canonical)
+    for rule in layout.status_from:
+        if "status" not in names.get(rule.column, []):
+            names.setdefault(rule.column, []).append("status")
+    return [[c, ", ".join(names[c]) if c in names else None] for c in columns]
 
 
 def guess_table(raw: RawFile, settings: Settings, preset: str | None) -> str:
@@ -85,6 +103,28 @@ def _nulls(frame: pl.LazyFrame) -> list[pl.Expr]:
     return [pl.col(c).null_count().alias(f"nulls.{c}") for c in frame.collect_schema().names()]
 
 
+def _empty_cells(row: dict[str, Any], table: str, report: dict[str, Any]) -> dict[str, int]:
+    """Empty cells per column of the user's file, in the file's own column names.
+
+    The normalized frames hold derived columns (`customer_key`, money in cents) and cells kept as
+    written (`__…`) that no file has; each null count is reported under the file column it comes
+    from, and a column that no file has is left out. A table without a file of its own (Shopify
+    lines and customers) comes from the orders file."""
+    files = [f for f in report["files"] if f["table"] == table] or [
+        f for f in report["files"] if f["table"] == "orders"
+    ]
+    source: dict[str, str] = {}
+    for info in files:
+        for canonical, column in info["mapping"].items():
+            source.setdefault(canonical, column)
+    empty: dict[str, int] = {}
+    for key, count in row.items():
+        canonical = key.removeprefix("nulls.").removesuffix("_cents")
+        if key.startswith("nulls.") and canonical in source:
+            empty[source[canonical]] = count
+    return empty
+
+
 def _summarize(tables: Tables, report: dict[str, Any]) -> None:
     orders = tables.orders
     stats = collect(
@@ -106,7 +146,8 @@ def _summarize(tables: Tables, report: dict[str, Any]) -> None:
         "distinct_customers": row["customers_with_orders"] - int(has_null_key),
         "date_range": [_iso(row["first"]), _iso(row["last"])],
         "currencies": list(row["currencies"]),
-        "nulls": {k[6:]: v for k, v in row.items() if k.startswith("nulls.")},
+        "orders_without_customer": row["orders_without_identity"],
+        "empty_cells": _empty_cells(row, "orders", report),
         "layout": tables.layout,
     }
     report["tables"]["orders"] = summary
@@ -124,7 +165,7 @@ def _summarize(tables: Tables, report: dict[str, Any]) -> None:
         )
         report["tables"]["customers"] = {
             "rows": crow["rows"],
-            "nulls": {k[6:]: v for k, v in crow.items() if k.startswith("nulls.")},
+            "empty_cells": _empty_cells(crow, "customers", report),
             "has_registration_date": tables.has_registration_date,
         }
 
@@ -135,7 +176,7 @@ def _summarize_lines(tables: Tables, lines: pl.LazyFrame, report: dict[str, Any]
     without = collect(lonely.select(pl.len()), tables).item()
     report["tables"]["lines"] = {
         "rows": row["rows"],
-        "nulls": {k[6:]: v for k, v in row.items() if k.startswith("nulls.")},
+        "empty_cells": _empty_cells(row, "lines", report),
         "orders_without_lines": without,
     }
     if without:
@@ -144,31 +185,3 @@ def _summarize_lines(tables: Tables, lines: pl.LazyFrame, report: dict[str, Any]
 
 def _iso(value: object) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else None
-
-
-def render_inspect(report: dict[str, Any]) -> RenderableType:
-    """The report as Rich tables (for a terminal)."""
-    from rich.console import Group  # noqa: PLC0415
-    from rich.table import Table  # noqa: PLC0415
-
-    parts: list[RenderableType] = []
-    files = Table(title="files", show_lines=False)
-    for name in ("path", "table", "layout", "format", "mapping"):
-        files.add_column(name)
-    for info in report["files"]:
-        mapping = ", ".join(f"{k} <- {v}" for k, v in info["mapping"].items())
-        files.add_row(info["path"], info["table"], info["layout"], info["format"], mapping)
-    parts.append(files)
-    for table, summary in report["tables"].items():
-        grid = Table(title=table)
-        grid.add_column("measure")
-        grid.add_column("value")
-        for key, value in summary.items():
-            if key == "nulls":
-                shown = ", ".join(f"{c}={n}" for c, n in value.items() if n) or "none"
-                grid.add_row("nulls", shown)
-            else:
-                grid.add_row(key, str(value))
-        parts.append(grid)
-    parts.extend(f"[yellow]warning:[/] {w}" for w in report["warnings"])
-    return Group(*parts)

@@ -13,14 +13,17 @@ cut (the caller reads them whole).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
 
+from segcli.inputs.checks import QueryRunner
 from segcli.inputs.read import detect_layout
 from segcli.inputs.scan import scan_file
 from segcli.inputs.settings import Settings
 from segcli.inputs.sources import PathSpec, expand_paths
+from segcli.inputs.tables import Tables
 
 
 def cut_rows(
@@ -96,3 +99,53 @@ def raw_cells(paths: Sequence[Path], table: str, column: str, settings: Settings
             cells = pl.scan_parquet(path).select(pl.col(name).cast(pl.String)).collect()
             found.update(v for v in cells[name].to_list() if v is not None)
     return found
+
+
+def _matches(customer: str) -> pl.Expr:
+    wanted = customer.strip().lower()
+    return (pl.col("customer_key").str.to_lowercase() == wanted) | (pl.col("email") == wanted)
+
+
+def narrow_to_customer(tables: Tables, customer: str) -> Tables | None:
+    """The tables with only one customer's rows (customers, orders, their lines, reviews),
+    collected, or None when no customers or orders row is theirs. The filters run inside the
+    scans, so the other customers' rows are never aggregated or joined."""
+    customers = tables.customers
+    first = [tables.orders.filter(_matches(customer))]
+    first += [customers.filter(_matches(customer))] if customers is not None else []
+    runner = QueryRunner(tables)
+    orders, *known = runner.collect_all(first, ["orders", "customers"])
+    keys = sorted(
+        {*(known[0]["customer_key"].to_list() if known else []), *orders["customer_key"].to_list()}
+    )
+    keys = [k for k in keys if k is not None]
+    if not keys:
+        return None
+    key = next((k for k in keys if k.lower() == customer.strip().lower()), keys[0])
+    if key.lower() != customer.strip().lower():  # named by email: their orders without it too
+        orders = runner.collect(tables.orders.filter(pl.col("customer_key") == key), ["orders"])
+    orders = orders.filter(pl.col("customer_key") == key)
+    ids = orders["order_id"].unique().to_list()
+    rest = []
+    rest += [tables.lines.filter(pl.col("order_id").is_in(ids))] if tables.lines is not None else []
+    rest += (
+        [tables.reviews.filter(pl.col("customer_key") == key)] if tables.reviews is not None else []
+    )
+    lines, reviews = _pair(runner.collect_all(rest, ["lines", "products", "reviews"]), tables)
+    return replace(
+        tables,
+        orders=orders.lazy(),
+        customers=known[0].filter(pl.col("customer_key") == key).lazy() if known else None,
+        lines=lines,
+        reviews=reviews,
+        orders_parquet=False,
+    )
+
+
+def _pair(
+    frames: list[pl.DataFrame], tables: Tables
+) -> tuple[pl.LazyFrame | None, pl.LazyFrame | None]:
+    it = iter(frames)
+    lines = next(it).lazy() if tables.lines is not None else None
+    reviews = next(it).lazy() if tables.reviews is not None else None
+    return lines, reviews

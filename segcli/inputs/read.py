@@ -1,44 +1,24 @@
 """open_tables: every supported layout in, the normalized lazy frames of docs/inputs.md out.
 
-Validation design (cheap, and never silent):
-
-- At open time, per file: the header (empty file, duplicate column, missing required column).
-- CSV structure: one pass that counts every record's fields (pyarrow's C++ parser, about 1 GB/s,
-  constant memory), run by `collect` beside the query for the files that query reads, once per
-  file; a ragged or truncated row fails there, and its error wins over the bad cells it causes.
-- Cell values (money, timestamps, integers, booleans, required cells) are checked lazily: each
-  parsed column is computed together with a "bad cell" flag, and computing it raises
-  BadCellsError at the first bad cell (file and column). So the backend's one `collect`
-  validates exactly the columns and rows the segments read, in the same pass. Only then
-  (`collect` below) is that one column of that one file read again with row numbers, to name
-  the row, line and value. Typed Parquet columns have no bad cells and are not guarded.
+Opening reads headers only: an empty file, a duplicate column or a missing required column
+fails here. Cell values and CSV structure are checked while a query reads them (inputs.checks).
 """
 
 from __future__ import annotations
 
-import threading
-import zoneinfo
-from collections.abc import Collection, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import polars as pl
 
 from segcli.errors import InputError, UsageError
 from segcli.inputs import assemble
 from segcli.inputs.columns import Layout, resolve_columns
-from segcli.inputs.csvfile import check_structure
-from segcli.inputs.parse import first_bad_cell, parse_file
 from segcli.inputs.scan import RawFile, scan_file
-from segcli.inputs.settings import Settings
+from segcli.inputs.settings import Settings, check_timezone
 from segcli.inputs.shopify import is_shopify, shopify_layout
 from segcli.inputs.sources import PathSpec, expand_paths
-from segcli.inputs.tables import Tables
-from segcli.inputs.values import BadCellsError, CellSource
-
-if TYPE_CHECKING:
-    from pathlib import Path
+from segcli.inputs.tables import FileRead, Tables
+from segcli.inputs.typed_columns import parse_file
 
 PRESETS = ("shopify",)
 
@@ -92,10 +72,10 @@ def open_tables(
         "products": product_read,
     }
     reads = [read for read in roles.values() if read]
-    keys = assemble.KeyRule(settings, customers=_id_lookup(order_read, customer_frame))
+    by_email = _id_lookup(order_read, customer_frame)
     return Tables(
-        orders=assemble.finish_orders(order_rows, keys),
-        order_keys=keys,
+        orders=assemble.finish_orders(order_rows, settings, by_email),
+        orders_by_email=by_email,
         lines=assemble.finish_lines(line_rows, products_rows) if line_rows is not None else None,
         customers=customer_frame,
         reviews=(
@@ -108,88 +88,13 @@ def open_tables(
         layout=order_read.layout,
         orders_parquet=all(raw.source.format == "parquet" for raw, _layout in order_read.files),
         settings=settings,
-        checks=InputChecks({role: read for role, read in roles.items() if read}, settings),
+        files=tuple(
+            FileRead(role, raw, layout)
+            for role, read in roles.items()
+            if read
+            for raw, layout in read.files
+        ),
     )
-
-
-ROLES = ("orders", "lines", "customers", "reviews", "products")
-
-
-def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) -> pl.DataFrame:
-    """Run a query over the tables (streaming engine); bad input becomes one InputError naming
-    the file, row and column.
-
-    `roles` are the input files the query reads ("orders", "lines", ...): their CSV rows'
-    field counts are checked (once per file) in a thread beside the query, since Polars fills
-    a short row with nulls; a ragged row's error wins over what it caused. Only after a failure
-    is the file read again, carefully, to name the row (InputChecks.recheck)."""
-    return collect_all([lazy], tables, roles)[0]
-
-
-def collect_all(
-    queries: Sequence[pl.LazyFrame], tables: Tables, roles: Collection[str] = ROLES
-) -> list[pl.DataFrame]:
-    """`collect` for several queries at once: they share their scans."""
-    if not queries:
-        return []
-    checks = tables.checks
-    pending = checks.take_structure(roles) if checks else []
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
-        structure = pool.submit(_check_structure, pending)
-        try:
-            results = pl.collect_all(queries, engine="streaming")
-        except (BadCellsError, pl.exceptions.PolarsError) as error:
-            structure.result()
-            raise _explain(error, checks) from None
-        structure.result()
-    return list(results)
-
-
-def _check_structure(files: Sequence[RawFile]) -> None:
-    for raw in files:
-        if raw.dialect is not None:
-            check_structure(raw.source, raw.dialect)
-
-
-def _explain(error: Exception, checks: InputChecks | None) -> InputError:
-    if isinstance(error, BadCellsError):
-        return (checks.recheck(str(error)) if checks else None) or error
-    return InputError(f"cannot read the input data: {_first_line(error)}")
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-
-
-class InputChecks:
-    """The careful reads behind `collect`: CSV structure (each file once) and, after a fast
-    guard failed, the one column it names read again with row numbers."""
-
-    def __init__(self, reads: dict[str, TableRead], settings: Settings) -> None:
-        self._reads = reads
-        self._settings = settings
-        self._lock = threading.Lock()
-        self._unchecked = {
-            role: [raw for raw, _layout in read.files if raw.dialect is not None]
-            for role, read in reads.items()
-        }
-
-    def take_structure(self, roles: Collection[str]) -> list[RawFile]:
-        """The CSV files of `roles` still to be checked (then counted as checked)."""
-        if not self._settings.check_structure:
-            return []
-        with self._lock:
-            return [raw for role in roles for raw in self._unchecked.pop(role, [])]
-
-    def recheck(self, message: str) -> InputError | None:
-        """The error naming the first bad cell of the column a BadCellsError names."""
-        for read in self._reads.values():
-            for raw, layout in read.files:
-                for canon, column in layout.columns.items():
-                    if message.startswith(CellSource(raw.source, column).prefix):
-                        found = first_bad_cell(raw, layout, self._settings, canon)
-                        return InputError(found) if found else None
-        return None
 
 
 def _split_orders(
@@ -220,12 +125,7 @@ def _id_lookup(read: TableRead, customers: pl.LazyFrame | None) -> pl.LazyFrame 
 def check_settings(settings: Settings, preset: str | None) -> None:
     if preset is not None and preset not in PRESETS:
         raise UsageError(f"unknown preset '{preset}'; known presets: {', '.join(PRESETS)}")
-    try:
-        zoneinfo.ZoneInfo(settings.timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"unknown time zone '{settings.timezone}'; use an IANA name like Europe/London"
-        ) from None
+    check_timezone(settings.timezone)
 
 
 def read_table(spec: PathSpec, table: str, settings: Settings, preset: str | None) -> TableRead:
@@ -259,8 +159,3 @@ def detect_layout(raw: RawFile, table: str, settings: Settings, preset: str | No
     if (preset == "shopify" and table in {"orders", "customers"}) or is_shopify(raw, table):
         return shopify_layout(raw, table)
     return Layout("canonical", table, resolve_columns(raw, table, None))
-
-
-def source_paths(tables: Tables) -> tuple[Path, ...]:
-    """The files a Tables was read from (for manifests)."""
-    return tables.sources

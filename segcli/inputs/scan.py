@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from segcli.errors import InputError
+from segcli.inputs.cells import ROW
 from segcli.inputs.csvfile import CsvDialect, read_dialect
-from segcli.inputs.values import ROW
 
 if TYPE_CHECKING:
     from segcli.inputs.settings import Settings

@@ -3,8 +3,11 @@ and evaluating segments; the defaults when there is none."""
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from segcli.errors import UsageError, did_you_mean
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,3 +59,22 @@ class Settings:
 
     def mapping(self, table: str) -> TableMapping | None:
         return dict(self.tables).get(table)
+
+
+def timezone_problem(name: str) -> tuple[str, str] | None:
+    """None when `name` is an IANA time zone name, else what is wrong and a hint. segcli
+    evaluates periods and writes dates in that zone, so no other name will do."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        known = sorted(zoneinfo.available_timezones())
+        hint = did_you_mean(name, known) or "use an IANA name like UTC or Europe/London"
+        return f"unknown time zone '{name}'", hint
+    return None
+
+
+def check_timezone(name: str) -> None:
+    """Raise a UsageError unless `name` is an IANA time zone name."""
+    if (problem := timezone_problem(name)) is not None:
+        message, hint = problem
+        raise UsageError(f"{message}; {hint}")

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile
 
 ORDER_MARKERS = ("Name", "Email", "Financial Status", "Created at", "Lineitem quantity", "Total")
-ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
+SHOPIFY_ORDER_HEADERS: dict[str, tuple[str, ...]] = {
     "order_id": ("Name",),
     "email": ("Email",),
     "ordered_at": ("Created at",),
@@ -42,7 +42,7 @@ ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
     "accepts_marketing": ("Accepts Marketing",),
 }
 CUSTOMER_MARKERS = ("First Name", "Last Name", "Email", "Total Spent", "Total Orders")
-CUSTOMER_COLUMNS: dict[str, tuple[str, ...]] = {
+SHOPIFY_CUSTOMER_HEADERS: dict[str, tuple[str, ...]] = {
     "customer_id": ("Customer ID",),
     "first_name": ("First Name",),
     "last_name": ("Last Name",),
@@ -72,7 +72,7 @@ def shopify_layout(raw: RawFile, table: str) -> Layout:
             f"column {', '.join(repr(m) for m in missing)}; export it again from the Shopify "
             "admin, or drop --preset shopify and map the columns in segcli.yaml"
         )
-    candidates = ORDER_COLUMNS if table == "orders" else CUSTOMER_COLUMNS
+    candidates = SHOPIFY_ORDER_HEADERS if table == "orders" else SHOPIFY_CUSTOMER_HEADERS
     columns: dict[str, str] = {}
     for canon, names in candidates.items():
         found = next((n for n in names if n in raw.columns), None)

@@ -12,8 +12,17 @@ if TYPE_CHECKING:
 
     import polars as pl
 
-    from segcli.inputs.assemble import KeyRule
-    from segcli.inputs.read import InputChecks
+    from segcli.inputs.columns import Layout
+    from segcli.inputs.scan import RawFile
+
+
+@dataclass(frozen=True, slots=True)
+class FileRead:
+    """One input file as read: its role ("orders", "lines", ...), the file and its layout."""
+
+    role: str
+    raw: RawFile
+    layout: Layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +37,11 @@ class Tables:
     has_registration_date: bool = True  # False when the customers data carries no registration date
     layout: str = "canonical"  # e.g. "canonical", "shopify", "mapping"
     settings: Settings = field(default_factory=Settings)
-    # CSV structure checks and the careful re-read after a failure (see inputs.read.collect)
-    checks: InputChecks | None = field(default=None, compare=False, repr=False)
-    # How the orders' raw identity pair becomes customer_key (None: the plain rule)
-    order_keys: KeyRule | None = field(default=None, compare=False, repr=False)
+    # The files behind the frames, for the careful checks of inputs.checks
+    files: tuple[FileRead, ...] = field(default=(), compare=False, repr=False)
+    # The customers whose ids the orders take by email (orders without a customer_id column
+    # beside customers with ids; see inputs.identity), else None
+    orders_by_email: pl.LazyFrame | None = field(default=None, compare=False, repr=False)
     # Every orders file is Parquet: a few of its columns are cheap to read again
     orders_parquet: bool = False
 
@@ -48,8 +58,8 @@ class Tables:
         return self.reviews is not None
 
 
-# Internal order columns (see segcli.inputs.assemble.finish_orders and KeyRule): the identity
-# as written (customer id, else email), whether it is the email, and the email as written.
+# Internal order columns (see inputs.assemble.finish_orders and inputs.identity): the identity as
+# written (customer id, else email), whether it is the email, and the email as written.
 RAW_KEY = "__segcli_raw_key"
 FROM_EMAIL = "__segcli_key_from_email"
 ORDER_EMAIL_RAW = "__segcli_email_raw"

@@ -198,4 +198,6 @@ class Definition:
     priority: int | None = None  # `segcli run --exclusive`: the higher wins a customer
     priority_span: Span | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
-    source_sha256: str = ""  # sha256 of the definition file's bytes (for manifests)
+    # sha256 of the definition file's bytes, combined with its ids files' when it reads any
+    # (segment_refs.combined_sha256); manifests add the segments it names (definition_sha256)
+    source_sha256: str = ""

@@ -20,9 +20,14 @@ from segcli.errors import DefinitionError, Diagnostic, Span, did_you_mean
 from segcli.spec.fields import FIELD_BY_NAME, LOGIC_KEYS, OPTION_KEYS
 from segcli.spec.model import Definition, Rule
 from segcli.spec.rules_parse import RuleReader
-from segcli.spec.segment_refs import check_segment_refs, resolve_segment, segment_refs
+from segcli.spec.segment_refs import (
+    check_segment_refs,
+    combined_sha256,
+    resolve_segment,
+    segment_refs,
+)
 from segcli.spec.values import Collector, parse_date, read_bool, read_text, read_value
-from segcli.spec.yamlpos import YMap, YScalar, YSeq, load_yaml
+from segcli.spec.yamlpos import YMap, YScalar, YSeq, decode_yaml, load_yaml
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_segment_refs",
+    "definition_files",
     "find_segment_file",
     "load_definitions",
     "load_with_dependencies",
@@ -130,7 +136,7 @@ def find_segment_file(folder: Path, ref: str) -> Path | None:
             if candidate.is_file() and candidate.name not in NOT_DEFINITIONS:
                 return candidate
     wanted = ref.strip().casefold()
-    for candidate in _definition_files(folder):
+    for candidate in definition_files(folder):
         if (_peek_name(candidate) or "").strip().casefold() == wanted:
             return candidate
     return None
@@ -145,13 +151,9 @@ def _load_file(path: Path) -> tuple[Definition | None, list[Diagnostic]]:
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [Diagnostic("file-error", f"cannot read {path}: {reason}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        span = Span(str(path), line, col)
-        return None, [Diagnostic("file-error", "not UTF-8 text", span, "save the file as UTF-8")]
+    text, problems = decode_yaml(data, str(path))
+    if text is None:
+        return None, problems
     sha = hashlib.sha256(data).hexdigest()
     return _parse_text(
         text, str(path), segment_id=path.stem, base_dir=path.parent, sha=sha, path=path
@@ -174,8 +176,9 @@ def _parse_text(
         ctx.error(
             "missing-key", "empty definition: name and rules are required", Span(source, 1, 1)
         )
-    top = None if root is None else _read_top(root, RuleReader(ctx, base_dir))
-    diagnostics = sorted(dict.fromkeys(ctx.diagnostics), key=_position)
+    reader = RuleReader(ctx, base_dir)
+    top = None if root is None else _read_top(root, reader)
+    diagnostics = ctx.in_file_order()
     if top is None or top.name is None or top.rule is None or diagnostics:
         return None, diagnostics
     return Definition(
@@ -191,7 +194,7 @@ def _parse_text(
         priority=top.priority,
         priority_span=top.priority_span,
         source=path,
-        source_sha256=sha,
+        source_sha256=combined_sha256(sha, reader.ids_sha256),
     ), []
 
 
@@ -297,7 +300,7 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = _definition_files(path)
+            found = definition_files(path)
             if not found:
                 message = f"no definition files (*.yaml, *.yml) in {path}"
                 diagnostics.append(Diagnostic("file-error", message))
@@ -307,7 +310,9 @@ def _expand(paths: Sequence[Path], diagnostics: list[Diagnostic]) -> list[Path]:
     return files
 
 
-def _definition_files(folder: Path) -> list[Path]:
+def definition_files(folder: Path) -> list[Path]:
+    """The definition files of a folder, by name: every `*.yaml` / `*.yml` but the project
+    config, which may sit beside them. Every command lists a folder through this."""
     try:
         files = (p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
         return sorted(p for p in files if p.name not in NOT_DEFINITIONS)
@@ -359,8 +364,3 @@ def _default_id(source: str, name: str) -> str:
     if source.startswith("<"):
         return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "segment"
     return Path(source).stem
-
-
-def _position(diagnostic: Diagnostic) -> tuple[int, int]:
-    span = diagnostic.span
-    return (span.line, span.col) if span is not None else (0, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import TYPE_CHECKING, assert_never
 
@@ -78,6 +79,7 @@ class RuleReader:
     def __init__(self, ctx: Collector, base_dir: Path | None) -> None:
         self.ctx = ctx
         self.base_dir = base_dir
+        self.ids_sha256: list[str] = []  # of every ids file read, in file order
 
     def rule(self, node: YNode) -> Rule | None:
         if not isinstance(node, YMap):
@@ -289,12 +291,14 @@ class RuleReader:
         folder = self.base_dir if self.base_dir is not None else Path.cwd()
         path = folder / Path(text).expanduser()
         try:
-            lines = path.read_text(encoding="utf-8-sig").splitlines()
+            data = path.read_bytes()
+            lines = data.decode("utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else "not UTF-8 text"
             message = f"customer_id: cannot read ids file '{text}': {reason}"
             hint = f"the path is relative to the definition's folder ({folder})"
             self.ctx.error("file-error", message, key.span, hint)
             return None
+        self.ids_sha256.append(hashlib.sha256(data).hexdigest())
         ids = (line.strip().lower() for line in lines)
         return tuple(dict.fromkeys(i for i in ids if i and not i.startswith("#")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, assert_never
 
 from segcli.errors import Diagnostic, did_you_mean
@@ -45,7 +46,7 @@ def segment_refs(rule: Rule) -> list[InSegment]:
             assert_never(rule)
 
 
-def resolve_segment(definitions: Sequence[Definition], ref: str) -> Definition | None:
+def resolve_segment(definitions: Collection[Definition], ref: str) -> Definition | None:
     """The definition an `in_segment` names: by segment id (file stem), else by `name:`
     (trimmed, case-insensitive)."""
     for definition in definitions:
@@ -56,6 +57,31 @@ def resolve_segment(definitions: Sequence[Definition], ref: str) -> Definition |
         if definition.name.strip().casefold() == wanted:
             return definition
     return None
+
+
+def combined_sha256(first: str, others: Sequence[str]) -> str:
+    """`first` alone when there are no others (a plain definition's hash is its file's, as
+    `sha256sum` prints it), else the sha256 of all of them, in order."""
+    if not others:
+        return first
+    return hashlib.sha256("\n".join([first, *others]).encode("ascii")).hexdigest()
+
+
+def definition_sha256(definition: Definition, library: Collection[Definition]) -> str:
+    """The hash a snapshot's manifest records: the definition's own (its file and ids files)
+    and those of every definition it reaches through `in_segment`, by segment id, so a change
+    to any file the segment's meaning comes from changes it."""
+    reached: dict[str, Definition] = {}
+    pending = [definition]
+    while pending:
+        for ref in segment_refs(pending.pop().rule):
+            target = resolve_segment(library, ref.segment)
+            if target is not None and target.segment_id not in reached:
+                reached[target.segment_id] = target
+                pending.append(target)
+    reached.pop(definition.segment_id, None)
+    others = [f"{key}:{reached[key].source_sha256}" for key in sorted(reached)]
+    return combined_sha256(definition.source_sha256, others)
 
 
 def check_segment_refs(

@@ -51,6 +51,15 @@ class Collector:
     def failed_since(self, mark: int) -> bool:
         return len(self.diagnostics) > mark
 
+    def in_file_order(self) -> list[Diagnostic]:
+        """Every problem once, by line and column (those without a position first)."""
+        return sorted(dict.fromkeys(self.diagnostics), key=_position)
+
+
+def _position(diagnostic: Diagnostic) -> tuple[int, int]:
+    span = diagnostic.span
+    return (span.line, span.col) if span is not None else (0, 0)
+
 
 def scalar_type(value: ValueType) -> ScalarType | None:
     """The scalar type of a registry value type; None for the structured ones."""

@@ -1,4 +1,4 @@
-"""Safe YAML loading with positions.
+"""Safe YAML loading with positions, for definitions and the project config alike.
 
 `yaml.compose` (SafeLoader) gives the node tree; we walk it ourselves and never run YAML's
 constructors. The result is a small tree of `YScalar` / `YMap` / `YSeq`, each with its `Span`.
@@ -72,6 +72,17 @@ class _LimitError(Exception):
     def __init__(self, diagnostic: Diagnostic) -> None:
         super().__init__(diagnostic.message)
         self.diagnostic = diagnostic
+
+
+def decode_yaml(data: bytes, source: str) -> tuple[str | None, list[Diagnostic]]:
+    """A YAML file's text (UTF-8, a BOM skipped), or None and where it stops being UTF-8."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        span = Span(source, line, col)
+        return None, [Diagnostic("file-error", "not UTF-8 text", span, "save the file as UTF-8")]
 
 
 def load_yaml(text: str, source: str) -> tuple[YNode | None, list[Diagnostic]]:
@@ -153,7 +164,7 @@ class _Walker:
                     "bad-tag",
                     f"YAML tag '{_tag_name(node.tag)}' is not allowed",
                     span,
-                    "definitions use plain YAML values only; remove the tag",
+                    "segcli reads plain YAML values only; remove the tag",
                 )
             )
         if isinstance(node, yaml.ScalarNode):

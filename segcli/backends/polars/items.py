@@ -4,8 +4,8 @@
 - Each field test computed once per distinct cell value (`cell_query`, `with_item_flags`):
   item columns hold a few hundred or thousand distinct values over tens of millions of lines,
   so the values are normalized and tested once; a line's test is then whether its cell as
-  written is one of the passing cells (at 29M lines, the ten item tests of rules/ cost 11 s
-  per line, 3 s joining the tested cells back, 1.5 s as set membership).
+  written is one of the passing cells (a set membership: cheaper than testing every line, or
+  joining the tested cells back).
 Both need the raw item columns (RAW_ITEM); without them (a products file fills in attributes,
 or a line-item export) every test runs on every line's normalized cell.
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from segcli.backends.polars_compare import multi_text_compare, text_compare, text_superset
+from segcli.backends.polars.compare import multi_text_compare, text_compare, text_superset
 from segcli.inputs.columns import SPECS
-from segcli.inputs.parse import normalize_text
 from segcli.inputs.settings import Settings
+from segcli.inputs.typed_columns import normalize_text
 from segcli.spec.fields import ITEM_FIELDS
 from segcli.spec.model import FieldTest
 
@@ -59,8 +59,8 @@ def cell_query(lines: pl.LazyFrame, items: tuple[Item, ...]) -> pl.LazyFrame | N
     test, or None when the lines carry none; collect it, then pass it to `with_item_flags`.
 
     One group-by over those columns: item attributes follow the product, so there are about as
-    many combinations as products. (One query per column over a shared scan made Polars hold
-    the whole scan, 2.9 GB at 29M lines; a scan per column parses a CSV file again each time.)"""
+    many combinations as products. (One query per column over a shared scan makes Polars hold
+    the whole scan; a scan per column parses a CSV file again each time.)"""
     columns = set(lines.collect_schema().names())
     needed = dict.fromkeys(
         raw_column(one.field) for item in items for one in item if raw_column(one.field) in columns
@@ -99,8 +99,8 @@ def with_item_flags(
         assert cells is not None
         values = cells.lazy().select(raw).unique().drop_nulls()
         per_cell = _flags_per_value(values, raw, per_value, settings).collect()
-        # A set membership per line: cheaper than joining the tested cells back (0.15 s, not
-        # 0.8 s, per column at 29M lines) and a predicate the scan can apply as it reads.
+        # A set membership per line: cheaper than joining the tested cells back, and a
+        # predicate the scan can apply as it reads.
         lines = lines.with_columns(
             pl.col(raw).is_in(per_cell.filter(pl.col(flag))[raw].implode()).alias(flag)
             for flag in per_value.values()

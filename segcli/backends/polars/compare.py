@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import polars as pl
 
-from segcli.inputs.values import regex_literal
+from segcli.inputs.cells import regex_literal
 from segcli.spec.model import Comparison, Scalar, Test
 
 CENTS = 100

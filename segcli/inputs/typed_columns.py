@@ -6,7 +6,7 @@ once (the guards only look at finished columns), and projection pushdown drops t
 columns a query does not use. A column that cannot hold a bad cell (a typed Parquet column) is
 its value, unguarded, so filters on it still reach the scan.
 
-The guards name only the file and column (see segcli.inputs.values); `first_bad_cell` reads
+The guards name only the file and column (see segcli.inputs.cells); `first_bad_cell` reads
 that one column again with row numbers, only after a guard failed, to name the row.
 """
 
@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING, cast
 import polars as pl
 
 from segcli.errors import InputError
-from segcli.inputs import values
+from segcli.inputs import cells
+from segcli.inputs.cells import (
+    ROW,
+    CellSource,
+    Fallback,
+    Kind,
+    cell_message,
+    checked,
+)
 from segcli.inputs.columns import (
     PARSED_NAME,
     PERSONAL,
@@ -32,22 +40,15 @@ from segcli.inputs.columns import (
     listing,
 )
 from segcli.inputs.timestamps import timestamp
-from segcli.inputs.values import (
-    ROW,
-    CellSource,
-    Fallback,
-    Kind,
-    cell_message,
-    checked,
-)
 
 if TYPE_CHECKING:
     from segcli.inputs.scan import RawFile
     from segcli.inputs.settings import Settings
 
 SAMPLE_ROWS = 500  # first rows read at open time to pick the timestamp formats
-TYPED = frozenset({"money", "timestamp", "integer", "boolean"})
-_DTYPES: dict[str, pl.DataType] = {
+# The column kinds parsed from text, and their dtype once parsed (money in cents); a column of
+# any other kind stays text.
+PARSED_DTYPES: dict[str, pl.DataType] = {
     "money": pl.Int64(),
     "timestamp": pl.Datetime("us", "UTC"),
     "integer": pl.Int64(),
@@ -88,8 +89,8 @@ RAW_BY_TABLE = {"orders": RAW_IDENTITY, "lines": RAW_ITEM}
 
 def _raw_cells(layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
     """Text cells as written (see RAW_COLUMNS): for orders, the backend groups by the identity
-    and normalizes once per group (segcli.inputs.assemble.KeyRule); for lines, it filters on the
-    item cells before they are parsed. As written means as text: exactly what the normalized
+    and normalizes once per group (inputs.identity.IdentityResolver); for lines, it filters on
+    the item cells before they are parsed. As written means as text: exactly what the normalized
     column is made from (a typed Parquet column cast to text); absent columns are null."""
     cells = []
     for name, canon in names.items():
@@ -187,10 +188,10 @@ def plan_column(
     name = PARSED_NAME.get(canon, canon)
     text_name, value_name, bad_name = f"__t.{canon}", f"__v.{canon}", f"__b.{canon}"
     text: pl.Expr | None = None
-    if dtype == pl.String or kind not in TYPED:
+    if dtype == pl.String or kind not in PARSED_DTYPES:
         text = normalize_text(pl.col(column), kind, settings, excel=layout.excel_text)
         text = text.alias(text_name)
-    if kind not in TYPED:
+    if kind not in PARSED_DTYPES:
         output = pl.col(text_name)
         if required:
             output = checked(output, None, where, "required", pl.String(), required=True)
@@ -209,7 +210,7 @@ def plan_column(
         parsed = [value.alias(value_name)] + ([] if bad is None else [bad.alias(bad_name)])
         output = checked(
             pl.col(value_name), None if bad is None else pl.col(bad_name), where, cell_kind,
-            _DTYPES[kind], raw=pl.col(column), fallback=fallback, required=required,
+            PARSED_DTYPES[kind], raw=pl.col(column), fallback=fallback, required=required,
         )  # fmt: skip
     return ColumnPlan(
         text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback
@@ -219,9 +220,9 @@ def plan_column(
 def normalize_text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:
     """A text cell as every table holds it: trimmed, empty/null markers null, emails and
     statuses lower-cased, currencies upper-cased, Excel's apostrophe off ids."""
-    result = values.text(src, settings.null_values)
+    result = cells.text(src, settings.null_values)
     if kind == "id" and excel:  # Excel's text marker: '04616
-        result = values.text(result.str.strip_prefix("'"))
+        result = cells.text(result.str.strip_prefix("'"))
     elif kind in {"email", "status"}:
         result = result.str.to_lowercase()
     elif kind == "currency":
@@ -233,12 +234,12 @@ def _typed(
     src: pl.Expr, dtype: pl.DataType, kind: str, settings: Settings, sample: Sequence[str]
 ) -> tuple[pl.Expr, pl.Expr | None, Fallback | None]:
     if kind == "money":
-        return (*values.money(src, dtype, settings.money), None)
+        return (*cells.money(src, dtype, settings.money), None)
     if kind == "timestamp":
         return timestamp(src, dtype, settings.timezone, settings.date_format, sample)
     if kind == "integer":
-        return (*values.integer(src, dtype), None)
-    return (*values.boolean(src, dtype), None)
+        return (*cells.integer(src, dtype), None)
+    return (*cells.boolean(src, dtype), None)
 
 
 def _timestamp_samples(raw: RawFile, layout: Layout) -> dict[str, list[str]]:
@@ -260,10 +261,10 @@ def _timestamp_samples(raw: RawFile, layout: Layout) -> dict[str, list[str]]:
 
 def _derived_status(layout: Layout, settings: Settings) -> pl.Expr:
     status_column = layout.columns.get("status")
-    base = values.text(pl.col(status_column), settings.null_values) if status_column else None
+    base = cells.text(pl.col(status_column), settings.null_values) if status_column else None
     result: pl.Expr = base.str.to_lowercase() if base is not None else pl.lit(None, pl.String)
     for rule in reversed(layout.status_from):  # the first matching rule wins
-        cell = values.text(pl.col(rule.column), settings.null_values)
+        cell = cells.text(pl.col(rule.column), settings.null_values)
         if rule.starts_with is not None:
             hit = cell.str.starts_with(rule.starts_with)
         elif rule.equals is not None:

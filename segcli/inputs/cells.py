@@ -5,7 +5,7 @@ not read, or None when no cell can be bad (e.g. a Parquet integer column). `chec
 pair into one column that raises BadCellsError (naming the file and column) when a bad cell is
 *computed*, so validation happens in the same pass that reads the data, only for the columns and
 rows a query uses, and never turns a value into a silent null. Only then does the reader read
-that one column again with row numbers (segcli.inputs.parse.first_bad_cell) to name the row,
+that one column again with row numbers (segcli.inputs.typed_columns.first_bad_cell) to name the row,
 line and value of the first bad cell.
 """
 

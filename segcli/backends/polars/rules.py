@@ -1,4 +1,4 @@
-"""Rules → boolean Polars expressions over the per-customer table (see backends.polars), and
+"""Rules → boolean Polars expressions over the per-customer table (see customers.py), and
 the gates: tests every member of every segment passes, so that only their rows are aggregated."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 
-from segcli.backends.polars_compare import (
+from segcli.backends.polars.compare import (
     CENTS,
     bool_compare,
     date_compare,

@@ -1,0 +1,227 @@
+"""The Polars backend: a feature plan + normalized tables → one lazy per-customer table.
+
+One group-by over orders, one over order lines (joined to their orders first), one over reviews;
+every rule of every segment is then a boolean column of that table (rules.py).
+"""
+
+from __future__ import annotations
+
+from typing import assert_never
+
+import polars as pl
+
+from segcli.backends.polars.compare import (
+    text_compare,
+)
+from segcli.backends.polars.groups import (
+    Aggregate,
+    Combine,
+    aggregate_by_customer,
+    earliest,
+    rows_apart_from,
+)
+from segcli.backends.polars.lines import aggregate_lines
+from segcli.backends.polars.orders import (
+    NET,
+    customers_gate,
+    identity,
+    known_customers,
+    order_where,
+    scope,
+    seen_orders,
+)
+from segcli.backends.polars.rules import (
+    buyers_gate,
+    segment_flag,
+    window_test,
+)
+from segcli.inputs.identity import IdentityResolver
+from segcli.inputs.tables import ORDER_EMAIL_RAW, Tables
+from segcli.plan import (
+    EXPORT_COLUMNS,
+    FIRST_ORDER_AT,
+    KEY,
+    LAST_ORDER_AT,
+    LIFETIME_SPEND,
+    MEMBER_ATTRIBUTES,
+    FeaturePlan,
+    LineAgg,
+    OrderAgg,
+    ReviewAgg,
+    segment_column,
+)
+from segcli.spec.fields import ITEM_FIELDS
+
+ORDER_EMAIL = "order_email"
+
+
+def build_customer_table(
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    lines: pl.DataFrame | None = None,
+    *,
+    gated: bool = False,
+    order_emails: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
+
+    `lines`: the collected `line_features` (with the same `gated`); without it they are part
+    of this query, every item test on every line. `gated`: only customers who can be members
+    of some segment (see `members_gate`); the others' rows are never aggregated.
+    `order_emails`: the collected `order_email_query` (gated); without it the orders' group-by
+    computes every buyer's earliest email."""
+    orders, known, gate = scope(plan, tables, exclude, gated=gated, lines=lines)
+    keys = identity(tables)
+    per_customer = _aggregate_orders(orders, plan, keys, emails=order_emails is None)
+    if order_emails is not None:  # its customers all have orders: none is lost or added
+        per_customer = per_customer.join(order_emails.lazy(), on=KEY, how="left")
+    table = _join_customers(per_customer, known, gated=gate is not None)
+    if plan.needs_lines:
+        if tables.lines is None:
+            raise ValueError("needs order lines")
+        per_customer = (
+            aggregate_lines(tables.lines, orders, plan, keys, None)
+            if lines is None
+            else lines.lazy()
+        )
+        table = table.join(per_customer, on=KEY, how="left")
+    if plan.needs_reviews:
+        if tables.reviews is None:
+            raise ValueError("needs reviews")
+        table = table.join(_aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
+    zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if _zero_when_absent(f)]
+    table = table.with_columns(*zero, pl.col(LIFETIME_SPEND).fill_null(0))
+    flags = [segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments]
+    return table.with_columns(flags)
+
+
+def order_email_query(
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    lines: pl.DataFrame | None = None,
+) -> pl.LazyFrame | None:
+    """What to collect before `build_members_table`: customer_key and the earliest order email
+    of the buyers the customers table gives no email, the only ones whose export email comes
+    from their orders. Where most customers have an email these are few orders, and the main
+    query's group-by no longer carries every order's email, which is much of its memory.
+
+    None (the main query's group-by then computes the emails) where reading the orders again
+    costs more than it saves: when they are not Parquet (every cell would be parsed again);
+    when a gate already narrows the orders to few customers' (`scope`); without a customers
+    table; and when the orders have no customer_id column (matched to customers by email,
+    every order would be read). `lines`: as for `build_members_table`."""
+    matched_by_email = tables.orders_by_email is not None
+    if not tables.orders_parquet or matched_by_email:
+        return None
+    narrowed = lines is not None and buyers_gate(plan) is not None
+    known = known_customers(tables.customers)
+    if known is None or narrowed or customers_gate(plan, tables, gated=True) is not None:
+        return None
+    orders = seen_orders(tables.orders, plan.as_of, exclude)  # no gate: as `scope` has them
+    keys = identity(tables)
+    others = rows_apart_from(orders, known.filter(pl.col("email").is_not_null()))
+    return _earliest_email(aggregate_by_customer(others, _EMAIL_AGGREGATES, keys), keys)
+
+
+def build_members_table(
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    lines: pl.DataFrame | None = None,
+    order_emails: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """Export columns and one flag per segment of the plan, only for the customers who are in
+    at least one of the segments. `lines`: the collected `line_features(..., gated=True)`;
+    `order_emails`: the collected `order_email_query`, if any."""
+    flags = [segment_column(d) for d in plan.segments]
+    table = build_customer_table(
+        plan, tables, exclude, lines, gated=True, order_emails=order_emails
+    )
+    return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
+        *EXPORT_COLUMNS, *flags
+    )
+
+
+def _zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
+    return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
+
+
+_EMAIL_AGGREGATES = earliest(ORDER_EMAIL, pl.col(ORDER_EMAIL_RAW), pl.col("ordered_at"))
+
+
+def _earliest_email(per_customer: pl.LazyFrame, keys: IdentityResolver) -> pl.LazyFrame:
+    """The `_EMAIL_AGGREGATES` as the customers table holds emails: trimmed, lower-cased."""
+    first_email = keys.text(pl.col(ORDER_EMAIL), "email")
+    return per_customer.with_columns(first_email.alias(ORDER_EMAIL)).drop(f"{ORDER_EMAIL}_at")
+
+
+def _aggregate_orders(
+    orders: pl.LazyFrame, plan: FeaturePlan, keys: IdentityResolver, *, emails: bool
+) -> pl.LazyFrame:
+    aggregates = [Aggregate(LIFETIME_SPEND, NET.sum(), "sum")]
+    if emails:
+        aggregates += _EMAIL_AGGREGATES
+    if plan.needs_recency:
+        aggregates.append(Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"))
+        aggregates.append(Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"))
+    for feature in plan.features(OrderAgg):
+        assert isinstance(feature, OrderAgg)
+        combine: Combine = "max" if feature.measure == "max_total" else "sum"
+        aggregates.append(Aggregate(plan.name(feature), _order_agg(feature), combine))
+    per_customer = aggregate_by_customer(orders, aggregates, keys)
+    return _earliest_email(per_customer, keys) if emails else per_customer
+
+
+def _order_agg(feature: OrderAgg) -> pl.Expr:
+    keep = window_test("ordered_at", feature.window) & order_where(feature.where)
+    match feature.measure:
+        case "count":
+            return keep.sum().cast(pl.Int64)
+        case "spend":
+            return pl.when(keep).then(NET).otherwise(0).sum()
+        case "max_total":
+            return pl.when(keep).then(pl.col("total_cents")).max()  # filter() in agg: 3x slower
+        case _:
+            assert_never(feature.measure)
+
+
+def _aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+    seen = reviews.filter((pl.col("reviewed_at") <= plan.as_of) & pl.col(KEY).is_not_null())
+    aggs = []
+    for feature in plan.features(ReviewAgg):
+        assert isinstance(feature, ReviewAgg)
+        keep = window_test("reviewed_at", feature.window) & _review_item(feature)
+        aggs.append(keep.sum().cast(pl.Int64).alias(plan.name(feature)))
+    return seen.group_by(KEY).agg(aggs)
+
+
+def _review_item(feature: ReviewAgg) -> pl.Expr:
+    test = pl.lit(value=True)
+    for one in feature.item:
+        test = test & text_compare(pl.col(ITEM_FIELDS[one.field]), one.comparison)
+    return test
+
+
+def _join_customers(
+    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool
+) -> pl.LazyFrame:
+    """The universe: every known customer plus every buyer (gated: the known customers only,
+    as no buyer without a customers row passes the gate)."""
+    if known is None:
+        attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
+        table = per_customer.with_columns(attributes)
+    elif gated:
+        table = known.join(per_customer, on=KEY, how="left")
+    else:
+        table = known.join(per_customer, on=KEY, how="full", coalesce=True)
+    return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
+
+
+def _attribute_type(column: str) -> pl.DataType:
+    if column == "registered_at":
+        return pl.Datetime("us", "UTC")
+    if column == "accepts_marketing":
+        return pl.Boolean()
+    return pl.String()

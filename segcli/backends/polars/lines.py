@@ -1,0 +1,158 @@
+"""Order-line features: lines joined to their (seen) orders, one group-by per customer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import polars as pl
+
+from segcli.backends.polars.groups import (
+    Aggregate,
+    aggregate_by_customer,
+)
+from segcli.backends.polars.items import cell_query, lines_superset, with_item_flags
+from segcli.backends.polars.orders import (
+    customers_gate,
+    identity,
+    order_column,
+    order_where,
+    scope,
+)
+from segcli.backends.polars.rules import (
+    window_test,
+)
+from segcli.inputs.identity import IdentityResolver
+from segcli.inputs.tables import FROM_EMAIL, RAW_KEY, Tables
+from segcli.plan import (
+    FeaturePlan,
+    LineAgg,
+)
+
+
+def line_features(
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    cells: pl.DataFrame | None,
+    *,
+    gated: bool = False,
+    order: SortDirection = None,
+) -> pl.LazyFrame:
+    """customer_key and the order-line features, as a query of its own: collected before the
+    main one, the lines' join and the orders' group-by do not hold memory at the same time.
+    `cells`: the collected `item_cell_query` (item tests then run once per distinct cell).
+    `order`: the lines and the orders are both sorted by order id this way (`id_order`)."""
+    if tables.lines is None:
+        raise ValueError("needs order lines")
+    orders, _known, gate = scope(plan, tables, exclude, gated=gated)
+    keys = identity(tables)
+    merge = order if gate is None else None  # rows_of does not keep the orders' order
+    return aggregate_lines(tables.lines, orders, plan, keys, cells, merge)
+
+
+SortDirection = Literal["ascending", "descending"] | None
+
+
+def id_order_query(plan: FeaturePlan, tables: Tables, *, gated: bool) -> pl.LazyFrame | None:
+    """What to collect before `line_features` to know whether the lines and the orders are
+    both sorted by order id (exports often are: one order after the other). Sorted, the join
+    is a merge join with no hash table of every order, about half the memory of the line
+    features (the check reads the id columns once more: cheap from Parquet, a parse from CSV).
+
+    None when it would not pay: when every feature tests items, only the lines passing a test
+    are joined and the hash table holds those (the smaller side), not every order; and when
+    the customers gate narrows the orders, as rows_of does not keep their order."""
+    if not plan.needs_lines or tables.lines is None:
+        return None
+    if all(f.item for f in plan.features(LineAgg) if isinstance(f, LineAgg)):
+        return None
+    if customers_gate(plan, tables, gated=gated) is not None:
+        return None
+    checks = [
+        frame.select(
+            pl.col("order_id").is_sorted().alias(f"{name}_ascending"),
+            pl.col("order_id").is_sorted(descending=True).alias(f"{name}_descending"),
+        )
+        for name, frame in (("lines", tables.lines), ("orders", tables.orders))
+    ]
+    return pl.concat(checks, how="horizontal")
+
+
+def id_order(checked: pl.DataFrame) -> SortDirection:
+    """The collected `id_order_query` as the order both files share, if any."""
+    row = checked.row(0, named=True)
+    if row["lines_ascending"] and row["orders_ascending"]:
+        return "ascending"
+    if row["lines_descending"] and row["orders_descending"]:
+        return "descending"
+    return None
+
+
+def item_cell_query(plan: FeaturePlan, tables: Tables) -> pl.LazyFrame | None:
+    """What to collect before the main query so item tests run per distinct cell, if any."""
+    if not plan.needs_lines or tables.lines is None:
+        return None
+    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+    if _line_filter(features, tables.lines) is not None:
+        return None  # few lines reach the tests: one more scan for the distinct cells costs more
+    return cell_query(tables.lines, tuple(dict.fromkeys(f.item for f in features)))
+
+
+def _line_filter(features: list[LineAgg], lines: pl.LazyFrame) -> pl.Expr | None:
+    """The superset filter on the lines as written, when every feature tests items."""
+    if not all(f.item for f in features):
+        return None
+    items = tuple(dict.fromkeys(f.item for f in features))
+    return lines_superset(items, set(lines.collect_schema().names()))
+
+
+def aggregate_lines(
+    lines: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: IdentityResolver,
+    cells: pl.DataFrame | None,
+    order: SortDirection = None,
+) -> pl.LazyFrame:
+    """Lines joined to their (seen) orders, then one group-by per customer.
+
+    Each distinct item test is computed once, on the lines, before the join; when every feature
+    has an item test (or an order test), only lines (orders) passing at least one are joined: the
+    others count towards no feature. Only the columns the features read are carried."""
+    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+    items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+    narrow = _line_filter(features, lines)
+    if narrow is not None:
+        lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
+    line_columns = ["order_id"] + (
+        ["quantity"] if any(f.measure == "quantity" for f in features) else []
+    )
+    lines, item_tests = with_item_flags(lines, items, keys.settings, cells)
+    tested = lines.select(*line_columns, *item_tests)
+    if all(f.item for f in features):
+        tested = tested.filter(pl.any_horizontal(list(items.values())))
+    where_columns = dict.fromkeys(order_column(w.field) for f in features for w in f.where)
+    seen = orders.select("order_id", RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns)
+    tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
+    if all(_bounded(f) for f in features):
+        seen = seen.filter(pl.any_horizontal(list(tests.values())))
+    if order is not None:  # filters keep the files' order
+        descending = order == "descending"
+        tested = tested.set_sorted("order_id", descending=descending)
+        seen = seen.set_sorted("order_id", descending=descending)
+    joined = tested.join(seen, on="order_id", how="inner")
+    aggregates = []
+    for feature in features:
+        keep = tests[feature] & pl.col(items[feature.item])
+        value = (
+            keep.sum()
+            if feature.measure == "lines"
+            else pl.when(keep).then(pl.col("quantity")).otherwise(0).sum()
+        )
+        aggregates.append(Aggregate(plan.name(feature), value.cast(pl.Int64), "sum"))
+    return aggregate_by_customer(joined, aggregates, keys)
+
+
+def _bounded(feature: LineAgg) -> bool:
+    """Whether the feature reads only some orders: a window with a bound, or an order test."""
+    return bool(feature.where) or feature.window.start is not None or feature.window.end is not None

@@ -1,0 +1,103 @@
+"""Checks that run while a query reads the inputs, and the careful re-read that names a bad row.
+
+Validation design (cheap, and never silent):
+
+- At open time, per file: the header (empty file, duplicate column, missing required column).
+- CSV structure: one pass that counts every record's fields (pyarrow's C++ parser, in constant
+  memory), run by `collect` beside the query for the files that query reads, once per
+  file; a ragged or truncated row fails there, and its error wins over the bad cells it causes.
+- Cell values (money, timestamps, integers, booleans, required cells) are checked lazily: each
+  parsed column is computed together with a "bad cell" flag, and computing it raises
+  BadCellsError at the first bad cell (file and column). So the backend's one `collect`
+  validates exactly the columns and rows the segments read, in the same pass. Only then
+  (`collect` below) is that one column of that one file read again with row numbers, to name
+  the row, line and value. Typed Parquet columns have no bad cells and are not guarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from segcli.errors import InputError
+from segcli.inputs.cells import BadCellsError, CellSource
+from segcli.inputs.csvfile import check_structure
+from segcli.inputs.scan import RawFile
+from segcli.inputs.tables import Tables
+from segcli.inputs.typed_columns import first_bad_cell
+
+ROLES = ("orders", "lines", "customers", "reviews", "products")
+
+
+class QueryRunner:
+    """Runs queries over one Tables' frames (streaming engine); bad input becomes one
+    InputError naming the file, row and column.
+
+    A query's `roles` are the input files it reads ("orders", "lines", ...): their CSV rows'
+    field counts are checked in a thread beside the query, since Polars fills a short row with
+    nulls; a ragged row's error wins over what it caused. Each file is checked once per runner,
+    however many queries read it. Only after a failure is the file read again, carefully, to
+    name the row (`_name_bad_cell`)."""
+
+    def __init__(self, tables: Tables) -> None:
+        self._tables = tables
+        self._unchecked = [f for f in tables.files if f.raw.dialect is not None]
+
+    def collect(self, lazy: pl.LazyFrame, roles: Collection[str] = ROLES) -> pl.DataFrame:
+        return self.collect_all([lazy], roles)[0]
+
+    def collect_all(
+        self, queries: Sequence[pl.LazyFrame], roles: Collection[str] = ROLES
+    ) -> list[pl.DataFrame]:
+        """`collect` for several queries at once: they share their scans."""
+        if not queries:
+            return []
+        pending = self._take_structure(roles)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
+            structure = pool.submit(_check_structure, pending)
+            try:
+                results = pl.collect_all(queries, engine="streaming")
+            except (BadCellsError, pl.exceptions.PolarsError) as error:
+                structure.result()
+                raise self._explain(error) from None
+            structure.result()
+        return list(results)
+
+    def _take_structure(self, roles: Collection[str]) -> list[RawFile]:
+        """The CSV files of `roles` still to be checked (then counted as checked)."""
+        if not self._tables.settings.check_structure:
+            return []
+        taken = [f for f in self._unchecked if f.role in roles]
+        self._unchecked = [f for f in self._unchecked if f.role not in roles]
+        return [f.raw for f in taken]
+
+    def _explain(self, error: Exception) -> InputError:
+        if isinstance(error, BadCellsError):
+            return self._name_bad_cell(str(error)) or error
+        return InputError(f"cannot read the input data: {_first_line(error)}")
+
+    def _name_bad_cell(self, message: str) -> InputError | None:
+        """The error naming the first bad cell of the column a BadCellsError names."""
+        for read in self._tables.files:
+            for canon, column in read.layout.columns.items():
+                if message.startswith(CellSource(read.raw.source, column).prefix):
+                    found = first_bad_cell(read.raw, read.layout, self._tables.settings, canon)
+                    return InputError(found) if found else None
+        return None
+
+
+def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) -> pl.DataFrame:
+    """One query over the tables, checked as `QueryRunner` checks it."""
+    return QueryRunner(tables).collect(lazy, roles)
+
+
+def _check_structure(files: Sequence[RawFile]) -> None:
+    for raw in files:
+        if raw.dialect is not None:
+            check_structure(raw.source, raw.dialect)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
