@@ -25,7 +25,7 @@ from segcli.spec.model import Definition
 if TYPE_CHECKING:
     import polars as pl
 
-    from segcli.manifest import InputFile
+    from segcli.manifest import InputFile, Manifest
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
 FAILED: tuple[Status, ...] = ("failed", "guarded")
@@ -218,19 +218,14 @@ def _build_all(
 ) -> None:
     """`exclusive`: every segment that takes part in the assignment (the kept ones too, so that
     their members hold their places); None for a run that is not exclusive."""
-    from segcli.api import members_table  # noqa: PLC0415
-    from segcli.exclusive import assign_exclusive  # noqa: PLC0415
     from segcli.export import render_lines  # noqa: PLC0415
     from segcli.plan import segment_column  # noqa: PLC0415
 
     started = time.monotonic()
-    moved: dict[str, int] = {}
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table = members_table(exclusive or todo, tables, as_of, library)
-        if exclusive is not None:
-            table, moved = assign_exclusive(table, exclusive)
+        table, moved = _members(todo, exclusive, tables, as_of, library)
         # Every member's record is rendered once; each snapshot is a filter of them.
         flags = tuple(segment_column(d) for d in todo)
         lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
@@ -253,6 +248,22 @@ def _build_all(
         )
         outcome.seconds = shared + time.monotonic() - began
         report.segments.append(outcome)
+
+
+def _members(
+    todo: Sequence[Definition],
+    exclusive: Sequence[Definition] | None,
+    tables: Inputs,
+    as_of: datetime,
+    library: Sequence[Definition],
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The members table of the segments to build (of every exclusive one, assigned) and how
+    many members each exclusive segment gave to higher-priority ones."""
+    from segcli.api import members_table  # noqa: PLC0415
+    from segcli.exclusive import assign_exclusive  # noqa: PLC0415
+
+    table = members_table(exclusive or todo, tables, as_of, library)
+    return assign_exclusive(table, exclusive) if exclusive is not None else (table, {})
 
 
 def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
@@ -280,9 +291,7 @@ def _publish(
     """Write one snapshot from its members' rendered records (export.render_lines); `moved`:
     in an exclusive run, the members given to higher-priority segments (0 for a segment that
     lost none or takes no part); None when the run is not exclusive."""
-    from segcli.api import make_manifest  # noqa: PLC0415
     from segcli.export import join_lines  # noqa: PLC0415
-    from segcli.manifest import Exclusive  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     previous = previous_count(path)
@@ -296,17 +305,31 @@ def _publish(
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs
-        manifest = make_manifest(definition, tables, as_of, inputs, library=library)
-        if moved is not None:
-            manifest = dataclasses.replace(
-                manifest, exclusive=Exclusive(definition.priority, moved)
-            )
+        manifest = _manifest(definition, tables, as_of, inputs, library, moved)
         result = write_snapshot(data, path, manifest, replace=replace)
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)
         return outcome
     outcome.status = result.status
     return outcome
+
+
+def _manifest(
+    definition: Definition,
+    tables: Inputs,
+    as_of: datetime,
+    inputs: tuple[InputFile, ...],
+    library: Sequence[Definition],
+    moved: int | None,
+) -> Manifest:
+    """The snapshot's manifest; in an exclusive run, with the segment's priority and moves."""
+    from segcli.api import make_manifest  # noqa: PLC0415
+    from segcli.manifest import Exclusive  # noqa: PLC0415
+
+    manifest = make_manifest(definition, tables, as_of, inputs, library=library)
+    if moved is None:
+        return manifest
+    return dataclasses.replace(manifest, exclusive=Exclusive(definition.priority, moved))
 
 
 def previous_count(path: Path) -> int | None:
