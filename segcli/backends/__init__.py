@@ -91,6 +91,13 @@ class Engine(Protocol):
         `rules[i]` holds, and each segment's flag; None when the data has no such customer."""
         ...
 
+    def customers_values(
+        self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
+    ) -> list[dict[str, object]]:
+        """`customer_values` for many customers in one query: the rows of those the data has
+        (matched by id or email, any case), in no particular order."""
+        ...
+
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         """The engine's query plan for the plan's segments, for `segcli explain`."""
         ...
