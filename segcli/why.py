@@ -75,9 +75,10 @@ def explain_customer(
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
     engine = load_engine(tables.engine)
-    first = engine.customer_values(plan, tables, customer, [rule for _, rule in nodes])
-    if first is None:
+    rows = engine.customer_values(plan, tables, [customer], [rule for _, rule in nodes])
+    if not rows:
         return None
+    first = rows[0]
     lines = [
         Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
         for i, (depth, rule) in enumerate(nodes)
@@ -98,7 +99,7 @@ def explain_customers(
     nodes = list(_nodes(definition.rule, plan, 0))
     names = {c.strip().lower(): c for c in customers}
     engine = load_engine(tables.engine)
-    rows = engine.customers_values(plan, tables, list(customers), [rule for _, rule in nodes])
+    rows = engine.customer_values(plan, tables, list(customers), [rule for _, rule in nodes])
     found: dict[str, tuple[bool, list[Line]]] = {}
     for row in rows:
         lines = [
@@ -134,9 +135,10 @@ def customer_segments(
     plan = plan_segments(definitions, tables, as_of, library)
     nodes = [(d, _nodes(d.rule, plan, 0)) for d in definitions]
     rules = [rule for _, pairs in nodes for _, rule in pairs]
-    row = load_engine(tables.engine).customer_values(plan, tables, customer, rules)
-    if row is None:
+    rows = load_engine(tables.engine).customer_values(plan, tables, [customer], rules)
+    if not rows:
         return None
+    row = rows[0]
     found, index = [], 0
     for definition, pairs in nodes:
         lines = []

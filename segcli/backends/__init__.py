@@ -85,17 +85,11 @@ class Engine(Protocol):
         ...
 
     def customer_values(
-        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
-    ) -> dict[str, object] | None:
-        """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
-        `rules[i]` holds, and each segment's flag; None when the data has no such customer."""
-        ...
-
-    def customers_values(
         self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
     ) -> list[dict[str, object]]:
-        """`customer_values` for many customers in one query: the rows of those the data has
-        (matched by id or email, any case), in no particular order."""
+        """The per-customer rows of the customers named (each an id or email, any case) that
+        the data has, in no particular order, with `rule<i>`: whether `rules[i]` holds, and each
+        segment's flag. One query, however many customers."""
         ...
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:

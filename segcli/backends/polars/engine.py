@@ -63,17 +63,6 @@ class PolarsEngine:
         return runner.collect(members, _roles(plan))
 
     def customer_values(
-        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
-    ) -> dict[str, object] | None:
-        tables = _tables(inputs)
-        table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-        wanted = customer.strip().lower()
-        match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
-        columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
-        row = QueryRunner(tables).collect(table.filter(match).with_columns(columns))
-        return row.row(0, named=True) if row.height else None
-
-    def customers_values(
         self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
     ) -> list[dict[str, object]]:
         tables = _tables(inputs)
