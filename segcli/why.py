@@ -12,6 +12,7 @@ import polars as pl
 
 from segcli.api import plan_segments
 from segcli.backends.polars import build_customer_table
+from segcli.backends.polars_grid import SCORE_COLUMNS, axis_value
 from segcli.backends.polars_rules import compile_rule
 from segcli.errors import UsageError
 from segcli.inputs.read import collect
@@ -22,15 +23,19 @@ from segcli.plan import (
     LAST_ORDER_AT,
     FeaturePlan,
     features_of,
+    plan_features,
     resolve_segment,
     segment_column,
 )
 from segcli.spec.describe import describe_condition
+from segcli.spec.grid import Grid
+from segcli.spec.grid_parse import load_grid
 from segcli.spec.model import (
     AllOf,
     AnyOf,
     Attribute,
     Definition,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -41,6 +46,7 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
 )
 
 ATTRIBUTE_COLUMN = {"customer_tag": "tags", "customer_id": KEY, "has_email": "email"}
@@ -62,22 +68,65 @@ def why_lines(
     as_of: datetime,
     customer: str,
 ) -> tuple[bool, list[Line]]:
-    """Whether the customer is a member, and one line per rule node with the value it saw."""
-    plan = plan_segments([definition], tables, as_of, library)
+    """Whether the customer is a member, and one line per rule node with the value it saw
+    (for a grid group: the customer's group, cell and scores)."""
+    base = plan_features([definition], as_of, tables.settings.timezone, library)
+    grids = _grids(definition, base)
+    axes = [
+        Definition(f"__axes{i}", "axes", grid.axes_rule()) for i, grid in enumerate(grids.values())
+    ]
+    plan = plan_segments([definition, *axes], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
     table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
     wanted = customer.strip().lower()
     match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
     columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, (_, rule) in enumerate(nodes)]
+    columns += [c for ref, grid in grids.items() for c in _grid_columns(ref, grid, plan)]
     row = collect(table.filter(match).with_columns(columns), tables)
     if row.height == 0:
         raise UsageError("no customer with that id or email in the data")
     first = row.row(0, named=True)
     lines = [
-        Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
+        Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first, grids))
         for i, (depth, rule) in enumerate(nodes)
     ]
     return bool(first[segment_column(definition)]), lines
+
+
+def _grids(definition: Definition, plan: FeaturePlan) -> dict[str, Grid]:
+    """The grids the rules name, by the reference as written."""
+    folder = definition.source.parent if definition.source is not None else None
+    refs = [c.grid for c in _grid_groups(definition.rule, plan)]
+    return {ref: load_grid(ref, folder) for ref in dict.fromkeys(refs)}
+
+
+def _grid_groups(rule: Rule, plan: FeaturePlan) -> list[GridGroup]:
+    return [r for _, r in _nodes(rule, plan, 0) if isinstance(r, GridGroup)]
+
+
+def _grid_columns(ref: str, grid: Grid, plan: FeaturePlan) -> list[pl.Expr]:
+    groups = [
+        pl.when(compile_rule(grid.group_rule(i), plan)).then(pl.lit(g.group_id))
+        for i, g in enumerate(grid.groups)
+    ]
+    return [
+        pl.coalesce(groups).alias(f"{ref}:group"),
+        axis_value(grid.x, plan).alias(f"{ref}:x"),
+        axis_value(grid.y, plan).alias(f"{ref}:y"),
+    ]
+
+
+def _grid_text(rule: GridGroup, grid: Grid, plan: FeaturePlan, row: dict[str, object]) -> str:
+    parts = [f"group: {row[f'{rule.grid}:group'] or 'none'}"]
+    for axis, which in ((grid.x, "x"), (grid.y, "y")):
+        value = row[f"{rule.grid}:{which}"]
+        index = axis.bin_of(value if isinstance(value, int) else None)
+        where = "off the grid" if index is None else axis.labels()[index]
+        parts.append(f"{axis.field}: {value} ({where})")
+    if plan.needs_scores:
+        scores = " ".join(f"{name}={row[column]}" for name, column in SCORE_COLUMNS.items())
+        parts.append(scores)
+    return "; ".join(parts)
 
 
 def _nodes(rule: Rule, plan: FeaturePlan, depth: int) -> list[tuple[int, Rule]]:
@@ -109,8 +158,12 @@ def _label(rule: Rule) -> str:
             return describe_condition(rule)
 
 
-def _value(rule: Rule, plan: FeaturePlan, row: dict[str, object]) -> str:
+def _value(rule: Rule, plan: FeaturePlan, row: dict[str, object], grids: dict[str, Grid]) -> str:
     match rule:
+        case Score(field=name):
+            return f"{name}: {row[SCORE_COLUMNS[name]]}"
+        case GridGroup(grid=ref):
+            return _grid_text(rule, grids[ref], plan, row)
         case Metric(field=name):
             values = [row[plan.name(f)] for f in features_of(rule, plan.as_of, plan.timezone)]
             return _metric_text(name, values)

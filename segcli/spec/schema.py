@@ -19,6 +19,7 @@ from segcli.spec.fields import (
     TEXT_ONLY_KEYS,
     FieldSpec,
 )
+from segcli.spec.grid_parse import builtin_grids, load_grid
 from segcli.spec.periods_parse import PERIOD_FORMS, PERIOD_PATTERN
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def _defs() -> Schema:
         "reviewed": _items(REVIEW_FIELDS),
         "customer_id": _customer_id(),
         "in_segment": {"type": "string", "minLength": 1, "description": "a segment's file stem"},
+        "rfm_group": _rfm_group(),
+        "grid": _grid(),
     }
     for kind in _TYPES:
         defs[f"{kind}_value"] = _value(kind)
@@ -124,6 +127,10 @@ def _field_def(spec: FieldSpec) -> str:
             return spec.kind
         case "segment":
             return "in_segment"
+        case "score":
+            return "integer_comparison"
+        case "rfm_group" | "grid":
+            return spec.kind
         case _:
             assert_never(spec.kind)
 
@@ -224,6 +231,25 @@ def _customer_id() -> Schema:
         "additionalProperties": False,
     }
     return {"anyOf": [_ref("text_comparison"), from_file]}
+
+
+def _rfm_group() -> Schema:
+    name: Schema = {"type": "string", "enum": list(load_grid("rfm").group_ids())}
+    return {"anyOf": [name, {"type": "array", "minItems": 1, "items": name}]}
+
+
+def _grid() -> Schema:
+    group: Schema = {"type": "string", "minLength": 1}
+    names = ", ".join(builtin_grids())
+    return {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": f"a built-in grid ({names}) or a file"},
+            "group": {"anyOf": [group, {"type": "array", "minItems": 1, "items": group}]},
+        },
+        "required": ["name", "group"],
+        "additionalProperties": False,
+    }
 
 
 def _option(key: str) -> Schema:
