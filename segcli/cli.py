@@ -485,6 +485,83 @@ def inspect(
             Console(highlight=False).print(render_inspect(report))
 
 
+@app.command()
+def grid(
+    orders: Annotated[
+        list[Path] | None, typer.Argument(help="Orders file(s), folder or glob.")
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    grid_ref: Annotated[
+        str, typer.Option("--grid", help="A built-in grid (see --list) or a grid file.")
+    ] = "retention",
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare", help="Also count as of 30d (days) before, or a date; show change."
+        ),
+    ] = None,
+    alert: Annotated[
+        float, typer.Option("--alert", help="Warn when a group drops by more than this %.")
+    ] = 20.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the counts as CSV.")] = False,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write --json/--csv here (- = stdout).")
+    ] = None,
+    list_grids: Annotated[bool, typer.Option("--list", help="List the built-in grids.")] = False,
+) -> None:
+    """Place every customer on a grid (retention: orders × days since the last order; rfm:
+    Shopify's RFM groups) and count each cell and group; --compare shows each group's change."""
+    from decimal import Decimal
+
+    from segcli import api, render
+    from segcli import grid as grids
+    from segcli.errors import UsageError
+
+    with reporting():
+        if list_grids:
+            render.print_grid_list(grids.builtin_grid_list())
+            return
+        if not orders:
+            raise UsageError("give the orders file(s), or --list")
+        if as_json and as_csv:
+            raise UsageError("--json or --csv, not both")
+        chosen = grids.find_grid(grid_ref)
+        tables = _open(orders, lines, customers, None, products, config, preset, Path())
+        instant = api.effective_as_of(None, as_of, tables.settings)
+        with render.working(f"counting {chosen.grid_id} as of {instant.date()}"):
+            counts = grids.count_grid(chosen, tables, instant)
+            changes = None
+            if compare is not None:
+                other = grids.compare_as_of(compare, instant, tables.settings.timezone)
+                before = grids.count_grid(chosen, tables, other)
+                changes = grids.group_changes(counts, before, Decimal(str(alert)))
+        render.print_grid(counts, changes)
+        if as_json or as_csv:
+            text = (
+                (json.dumps(grids.grid_json(counts, changes), indent=2) + "\n").encode()
+                if as_json
+                else grids.grid_csv(counts)
+            )
+            _emit(text, output)
+
+
+def _emit(data: bytes, output: str | None) -> None:
+    """Machine output to stdout (`-o -` or no -o) or atomically to a file."""
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from segcli.snapshot import write_file_atomic
+
+    write_file_atomic(Path(output), data)
+
+
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another
 # second (Polars sets dirty_decay_ms:500,muzzy_decay_ms:1000). A run is a few large queries one
 # after the other, so the next one started on top of the last one's pages: returning them at
