@@ -513,6 +513,8 @@ def grid(
     output: Annotated[
         str | None, typer.Option("-o", "--output", help="Write --json/--csv here (- = stdout).")
     ] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Draw the grid as a PNG.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Draw the grid as an SVG.")] = None,
     list_grids: Annotated[bool, typer.Option("--list", help="List the built-in grids.")] = False,
 ) -> None:
     """Place every customer on a grid (retention: orders × days since the last order; rfm:
@@ -532,6 +534,10 @@ def grid(
         if as_json and as_csv:
             raise UsageError("--json or --csv, not both")
         chosen = grids.find_grid(grid_ref)
+        if png is not None or svg is not None:
+            from segcli.grid_picture import require_matplotlib
+
+            require_matplotlib()
         tables = _open(orders, lines, customers, None, products, config, preset, Path())
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"counting {chosen.grid_id} as of {instant.date()}"):
@@ -542,6 +548,12 @@ def grid(
                 before = grids.count_grid(chosen, tables, other)
                 changes = grids.group_changes(counts, before, Decimal(str(alert)))
         render.print_grid(counts, changes)
+        from segcli.grid_picture import draw_grid
+
+        for path, kind in ((png, "png"), (svg, "svg")):
+            if path is not None:
+                draw_grid(counts, changes, path, "png" if kind == "png" else "svg")
+                render.print_info(f"wrote {path}")
         if as_json or as_csv:
             text = (
                 (json.dumps(grids.grid_json(counts, changes), indent=2) + "\n").encode()
