@@ -189,6 +189,26 @@ def walk_conditions(
             yield rule
 
 
+def grid_groups(
+    rule: Rule, library: dict[str, Definition], seen: frozenset[str] = frozenset()
+) -> Iterator[GridGroup]:
+    """Every grid or rfm_group condition under `rule`, following in_segment."""
+    match rule:
+        case AllOf(rules=rules) | AnyOf(rules=rules) | NoneOf(rules=rules):
+            for sub in rules:
+                yield from grid_groups(sub, library, seen)
+        case Not(rule=sub):
+            yield from grid_groups(sub, library, seen)
+        case InSegment(segment=ref):
+            target = resolve_segment(ref, library)
+            if target.segment_id not in seen:
+                yield from grid_groups(target.rule, library, seen | {target.segment_id})
+        case GridGroup():
+            yield rule
+        case _:
+            return
+
+
 # Customer attributes no customer without a customers-table row satisfies: such a customer's
 # attributes are null, and a null satisfies no test, `not` included.
 GATE_FIELDS = frozenset(

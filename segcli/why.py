@@ -23,6 +23,7 @@ from segcli.plan import (
     LAST_ORDER_AT,
     FeaturePlan,
     features_of,
+    grid_groups,
     plan_features,
     resolve_segment,
     segment_column,
@@ -96,12 +97,8 @@ def why_lines(
 def _grids(definition: Definition, plan: FeaturePlan) -> dict[str, Grid]:
     """The grids the rules name, by the reference as written."""
     folder = definition.source.parent if definition.source is not None else None
-    refs = [c.grid for c in _grid_groups(definition.rule, plan)]
+    refs = [c.grid for c in grid_groups(definition.rule, plan.library)]
     return {ref: load_grid(ref, folder) for ref in dict.fromkeys(refs)}
-
-
-def _grid_groups(rule: Rule, plan: FeaturePlan) -> list[GridGroup]:
-    return [r for _, r in _nodes(rule, plan, 0) if isinstance(r, GridGroup)]
 
 
 def _grid_columns(ref: str, grid: Grid, plan: FeaturePlan) -> list[pl.Expr]:
