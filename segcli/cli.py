@@ -219,13 +219,27 @@ def build(
 def validate(
     definitions: Annotated[list[Path], typer.Argument(help="Definition files or folders.")],
 ) -> None:
-    """Check segment definitions without reading any data (every problem, in every file)."""
+    """Check segment definitions (and grid files) without reading any data (every problem, in
+    every file)."""
     from segcli import render
+    from segcli.spec.grid_parse import load_grids, looks_like_grid
     from segcli.spec.parse import load_definitions
 
     with reporting():
         paths = _definition_paths(definitions)
-        loaded = load_definitions(paths)
+        grid_files = [p for p in paths if looks_like_grid(p)]
+        problems = []
+        try:
+            for grid in load_grids(grid_files):
+                render.print_info(f"ok  {grid.source}  (grid: {grid.name})")
+        except DefinitionError as error:
+            problems += error.diagnostics
+        try:
+            loaded = load_definitions([p for p in paths if p not in grid_files])
+        except DefinitionError as error:
+            raise DefinitionError(problems + error.diagnostics) from None
+        if problems:
+            raise DefinitionError(problems)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
 
@@ -241,11 +255,15 @@ def _definition_paths(items: list[Path]) -> list[Path]:
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the segment language (for editors)."""
-    from segcli.spec.schema import json_schema
+def schema(
+    grid_files: Annotated[
+        bool, typer.Option("--grid", help="The schema of grid files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the segment language (for editors); --grid: of grid files."""
+    from segcli.spec.schema import grid_schema, json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    typer.echo(json.dumps(grid_schema() if grid_files else json_schema(), indent=2, sort_keys=True))
 
 
 @app.command()
@@ -492,6 +510,7 @@ def grid(
     ] = None,
     lines: LinesOpt = None,
     customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
     products: ProductsOpt = None,
     config: ConfigOpt = None,
     preset: PresetOpt = None,
@@ -538,7 +557,7 @@ def grid(
             from segcli.grid_picture import require_matplotlib
 
             require_matplotlib()
-        tables = _open(orders, lines, customers, None, products, config, preset, Path())
+        tables = _open(orders, lines, customers, reviews, products, config, preset, Path())
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"counting {chosen.grid_id} as of {instant.date()}"):
             counts = grids.count_grid(chosen, tables, instant)

@@ -7,10 +7,15 @@ across a quintile edge are common; the hand-made cases pin the documented rule d
 
 from __future__ import annotations
 
+import tempfile
+from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import given, settings
 from test_differential import (
     DIFFERENTIAL,
@@ -22,7 +27,9 @@ from test_differential import (
     document,
     leaf,
     make_shop,
+    report,
     run_both,
+    write_files,
 )
 
 RFM_GROUPS = [
@@ -184,3 +191,36 @@ def test_customers_without_orders_are_prospects_and_have_no_scores() -> None:
         example.definition["rules"] = rule
         expected, actual = run_both(example)
         assert actual == expected == members
+
+
+# ---- whole grids on random shops -----------------------------------------------------------
+
+
+def _reference_groups(paths: dict[str, Any], as_of: Any, grid: str) -> Counter[str]:
+    data = reference.read_dataset(
+        paths["orders"], paths["order_lines"], paths["customers"], paths["reviews"]
+    )
+    ctx = reference.Context(data, reference.resolve_as_of(as_of, data.tz), {}, {}, None)
+    people = reference.build_universe(ctx)
+    ctx = replace(ctx, scores=reference.rfm_scores(people, ctx))
+    which = reference.rfm_group if grid == "rfm" else reference.retention_group
+    return Counter(which(person, ctx) or "no_group" for person in people.values())
+
+
+@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 5))
+@given(seed=SEEDS)
+def test_grid_counts_match_reference(seed: int) -> None:
+    from segcli import api
+    from segcli.grid import count_grid, find_grid
+
+    g = Gen(seed)
+    example = Example(make_shop(g), {"name": "unused", "rules": {"has_email": True}})
+    grid = g.pick(["retention", "rfm"])
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_files(Path(tmp), example)
+        expected = _reference_groups(paths, example.shop.as_of, grid)
+        tables = api.open_tables(paths["orders"], customers=paths["customers"])
+        as_of = api.effective_as_of(None, example.shop.as_of, tables.settings)
+        counts = count_grid(find_grid(grid), tables, as_of).by_group()
+    found = Counter({(k or "no_group"): n for k, n in counts.items() if n})
+    assert found == expected, report(example, (sorted(expected), sorted(found)))

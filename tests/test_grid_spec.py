@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 from decimal import Decimal
 from pathlib import Path
@@ -152,3 +155,31 @@ def test_validate_reports_grid_errors_in_the_definition_file(tmp_path: Path) -> 
     with pytest.raises(DefinitionError) as info:
         load_definitions([path])
     assert str(info.value).startswith(f"{path}:2:20: error[unknown-group]")
+
+
+def _segcli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "segcli", *args], capture_output=True, text=True, check=False
+    )
+
+
+def test_validate_checks_grid_files_beside_definitions(tmp_path: Path) -> None:
+    (tmp_path / "mine.yaml").write_text(GRID, encoding="utf-8")
+    (tmp_path / "seg.yaml").write_text(
+        "name: S\nrules: {grid: {name: mine.yaml, group: regulars}}\n", encoding="utf-8"
+    )
+    good = _segcli("validate", str(tmp_path))
+    assert good.returncode == 0, good.stderr
+    assert "(grid: Spend grid)" in good.stderr
+    (tmp_path / "mine.yaml").write_text(GRID.replace("#00aa00", "green"), encoding="utf-8")
+    bad = _segcli("validate", str(tmp_path / "mine.yaml"))
+    assert bad.returncode == 2
+    assert f"{tmp_path / 'mine.yaml'}:7:12: error[bad-value] color 'green'" in bad.stderr
+
+
+def test_schema_of_grid_files() -> None:
+    result = _segcli("schema", "--grid")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema["required"] == ["name", "x", "y", "groups"]
+    assert "recency_score" in schema["properties"]["x"]["properties"]["field"]["enum"]

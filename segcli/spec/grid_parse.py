@@ -62,6 +62,25 @@ def find_grid(ref: str, base_dir: Path | None, ctx: Collector, span: Span | None
     return grid
 
 
+def looks_like_grid(path: Path) -> bool:
+    """A YAML file whose top level has `groups` and no `rules`: a grid, not a definition."""
+    try:
+        root, _ = load_yaml(path.read_text(encoding="utf-8-sig"), str(path))
+    except (OSError, UnicodeDecodeError):
+        return False
+    keys = {key.text for key, _ in root.items} if isinstance(root, YMap) else set()
+    return "groups" in keys and "rules" not in keys
+
+
+def load_grids(paths: list[Path]) -> list[Grid]:
+    """Grid files, every problem of every file raised once."""
+    ctx = Collector()
+    grids = [find_grid(str(path.resolve()), None, ctx, None) for path in paths]
+    if ctx.diagnostics:
+        raise DefinitionError(ctx.diagnostics)
+    return [g for g in grids if g is not None]
+
+
 @cache
 def _builtin(name: str) -> Grid:
     text = (resources.files("segcli") / "grids" / f"{name}.yaml").read_text(encoding="utf-8")

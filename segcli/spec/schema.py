@@ -10,8 +10,10 @@ import re
 from typing import TYPE_CHECKING, assert_never
 
 from segcli.spec.fields import (
+    AXIS_FIELDS,
     COMPARISON_KEYS,
     FIELDS,
+    GROUP_KEYS,
     ITEM_FIELDS,
     OPTION_KEYS,
     ORDER_FIELDS,
@@ -54,6 +56,51 @@ def json_schema() -> dict[str, object]:
         "type": "object",
         "properties": {key: _option(key) for key in OPTION_KEYS},
         "required": ["name", "rules"],
+        "additionalProperties": False,
+        "$defs": _defs(),
+    }
+
+
+def grid_schema() -> dict[str, object]:
+    """The schema of one grid file (docs/grids.md): its group rules are the language's rules."""
+    axis: Schema = {
+        "type": "object",
+        "properties": {
+            "field": {"enum": list(AXIS_FIELDS)},
+            "bins": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+            "label": {"type": "string"},
+        },
+        "required": ["field", "bins"],
+        "additionalProperties": False,
+    }
+    group: Schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+            "name": {"type": "string", "minLength": 1},
+            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "rules": {
+                **_ref("rule"),
+                "description": "exactly one rule; the first group that holds wins",
+            },
+        },
+        "required": list(GROUP_KEYS),
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": DIALECT,
+        "$id": "urn:segcli:grid",
+        "title": "segcli grid",
+        "description": "Two axes that place every customer, and an ordered list of groups.",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "x": axis,
+            "y": axis,
+            "groups": {"type": "array", "minItems": 1, "items": group},
+        },
+        "required": ["name", "x", "y", "groups"],
         "additionalProperties": False,
         "$defs": _defs(),
     }
