@@ -87,9 +87,7 @@ def find_grid(ref: str, near: Path | None = None) -> Grid:
 def count_grid(grid: Grid, tables: Tables, as_of: datetime) -> GridCounts:
     """Customers per cell and group, as of `as_of`."""
     from segcli.api import plan_segments  # noqa: PLC0415 - polars only when data is read
-    from segcli.backends.polars import build_customer_table  # noqa: PLC0415
-    from segcli.backends.polars_grid import CUSTOMERS, GROUP, X_BIN, Y_BIN, grid_cells  # noqa: PLC0415
-    from segcli.inputs.read import collect  # noqa: PLC0415
+    from segcli.backends.polars_grid import CUSTOMERS, GROUP, X_BIN, Y_BIN, count_cells  # noqa: PLC0415
 
     groups = [
         Definition(
@@ -99,10 +97,7 @@ def count_grid(grid: Grid, tables: Tables, as_of: datetime) -> GridCounts:
     ]
     axes = Definition(f"{grid.grid_id}.axes", "axes", grid.axes_rule(), include_unidentified=True)
     plan = plan_segments([*groups, axes], tables, as_of)
-    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-    flags = [segment_column(d) for d in groups]
-    roles = ["orders", "customers"] + (["lines", "products"] if plan.needs_lines else [])
-    rows = collect(grid_cells(table, grid, plan, flags), tables, roles)
+    rows = count_cells(plan, grid, tables, [segment_column(d) for d in groups])
     ids = grid.group_ids()
     cells = tuple(
         Cell(r[X_BIN], r[Y_BIN], None if r[GROUP] is None else ids[r[GROUP]], r[CUSTOMERS])

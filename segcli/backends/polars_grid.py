@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 
 from segcli.backends.polars_compare import integer_compare
+from segcli.inputs.tables import Tables
 from segcli.plan import FIRST_ORDER_AT, LAST_ORDER_AT, LIFETIME_SPEND, FeaturePlan, score_features
 from segcli.spec.grid import SCORE_MAX, Axis, Grid
 from segcli.spec.model import Score
@@ -96,3 +97,15 @@ def grid_cells(
         group.alias(GROUP),
     )
     return cells.group_by(X_BIN, Y_BIN, GROUP).agg(pl.len().cast(pl.Int64).alias(CUSTOMERS))
+
+
+def count_cells(plan: FeaturePlan, grid: Grid, tables: Tables, flags: list[str]) -> pl.DataFrame:
+    """The collected `grid_cells` of the plan's per-customer table (one pass over the orders):
+    `flags` are the segment columns of the grid's groups, in order."""
+    from segcli.backends.polars import build_customer_table  # noqa: PLC0415 - it imports this
+    from segcli.inputs.read import collect  # noqa: PLC0415
+
+    table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+    roles = ["orders", "customers"] + (["lines", "products"] if plan.needs_lines else [])
+    roles += ["reviews"] if plan.needs_reviews else []
+    return collect(grid_cells(table, grid, plan, flags), tables, roles)
