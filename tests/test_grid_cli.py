@@ -156,20 +156,30 @@ def test_bad_usage_is_one_line_and_exit_2(args: list[str], message: str) -> None
 def test_run_publishes_a_grid_group_combined_with_a_purchase_rule(tmp_path: Path) -> None:
     rules = tmp_path / "rules"
     rules.mkdir()
-    rule = {"all": [{"grid": {"name": "retention", "group": "red_alert"}}, {"has_order": True}]}
+    purchase = {"purchased": {"brand": "Willow Lane"}}
+    rule = {"all": [{"grid": {"name": "retention", "group": "red_alert"}}, purchase]}
     text = json.dumps({"name": "Red alert buyers", "rules": rule})
     (rules / "red_alert.yaml").write_text(text, encoding="utf-8")
     (rules / "champions.yaml").write_text(
         json.dumps({"name": "Champions", "rules": {"rfm_group": "champions"}}), encoding="utf-8"
     )
     out = tmp_path / "snapshots"
+    lines = str(SAMPLE / "order_lines.csv")
     result = segcli(
-        "run", str(rules), "--orders", DATA[0], *DATA[1:], "--out", str(out), "--as-of", AS_OF
-    )
+        "run", str(rules), "--orders", DATA[0], *DATA[1:], "--lines", lines,
+        "--out", str(out), "--as-of", AS_OF,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    data = reference.read_dataset(SAMPLE / "orders.csv", customers=SAMPLE / "customers.csv")
+    data = reference.read_dataset(
+        SAMPLE / "orders.csv", SAMPLE / "order_lines.csv", SAMPLE / "customers.csv"
+    )
     for stem in ("red_alert", "champions"):
         definition = reference.load_definition((rules / f"{stem}.yaml").read_text())
         expected = reference.member_keys(definition, data, AS_OF)
         snapshot = (out / stem / f"{AS_OF}.csv").read_text(encoding="utf-8")
-        assert len(snapshot.splitlines()) - 1 == len(expected) > 0
+        emails = {row["Email Address"] for row in csv.DictReader(io.StringIO(snapshot))}
+        people = reference.build_universe(
+            reference.Context(data, reference.resolve_as_of(AS_OF, data.tz), {}, {}, None)
+        )
+        assert emails == {people[key].email for key in expected}
+        assert len(expected) > 0
