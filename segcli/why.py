@@ -119,9 +119,9 @@ def _grid_text(rule: GridGroup, grid: Grid, plan: FeaturePlan, row: dict[str, ob
         value = row[f"{rule.grid}:{which}"]
         index = axis.bin_of(value if isinstance(value, int) else None)
         where = "off the grid" if index is None else axis.labels()[index]
-        parts.append(f"{axis.field}: {value} ({where})")
+        parts.append(f"{axis.field}: {_known(value)} ({where})")
     if plan.needs_scores:
-        scores = " ".join(f"{name}={row[column]}" for name, column in SCORE_COLUMNS.items())
+        scores = " ".join(f"{name}={_known(row[c])}" for name, c in SCORE_COLUMNS.items())
         parts.append(scores)
     return "; ".join(parts)
 
@@ -178,6 +178,11 @@ def _value(rule: Rule, plan: FeaturePlan, row: dict[str, object], grids: dict[st
             return ""
         case _:
             assert_never(rule)
+
+
+def _known(value: object) -> str:
+    """A figure, or "none" for a customer without orders."""
+    return "none" if value is None else str(value)
 
 
 def _metric_text(name: str, values: list[object]) -> str:

@@ -183,3 +183,21 @@ def test_run_publishes_a_grid_group_combined_with_a_purchase_rule(tmp_path: Path
         )
         assert emails == {people[key].email for key in expected}
         assert len(expected) > 0
+
+
+def test_why_shows_the_customers_group_cell_and_scores(tmp_path: Path) -> None:
+    definition = tmp_path / "champions.yaml"
+    definition.write_text("name: C\nrules: {rfm_group: champions}\n", encoding="utf-8")
+    data = reference.read_dataset(SAMPLE / "orders.csv", customers=SAMPLE / "customers.csv")
+    ctx = reference.Context(data, reference.resolve_as_of(AS_OF, data.tz), {}, {}, None)
+    people = reference.build_universe(ctx)
+    ctx = replace(ctx, scores=reference.rfm_scores(people, ctx))
+    key = min(k for k, p in people.items() if reference.rfm_group(p, ctx) == "champions")
+    result = segcli("why", str(definition), key, *DATA, "--as-of", AS_OF)
+    assert result.returncode == 0, result.stderr
+    text = " ".join((result.stdout + result.stderr).split())
+    assert "the customer is a member" in text
+    scores = ctx.scores[key]
+    assert "group: champions" in text
+    assert f"recency_score: {scores['recency_score']} ({scores['recency_score']})" in text
+    assert " ".join(f"{name}={value}" for name, value in scores.items()) in text
