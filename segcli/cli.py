@@ -19,6 +19,7 @@ from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
+    from segcli.grid import GridCounts, GroupChange
     from segcli.inputs.settings import Settings
     from segcli.inputs.tables import Tables
     from segcli.spec.model import Definition
@@ -559,27 +560,29 @@ def grid(
             require_matplotlib()
         tables = _open(orders, lines, customers, reviews, products, config, preset, Path())
         instant = api.effective_as_of(None, as_of, tables.settings)
+        other = None
+        if compare is not None:
+            other = grids.compare_as_of(compare, instant, tables.settings.timezone)
         with render.working(f"counting {chosen.grid_id} as of {instant.date()}"):
-            counts = grids.count_grid(chosen, tables, instant)
-            changes = None
-            if compare is not None:
-                other = grids.compare_as_of(compare, instant, tables.settings.timezone)
-                before = grids.count_grid(chosen, tables, other)
-                changes = grids.group_changes(counts, before, Decimal(str(alert)))
-        render.print_grid(counts, changes)
-        from segcli.grid_picture import draw_grid
-
-        for path, kind in ((png, "png"), (svg, "svg")):
-            if path is not None:
-                draw_grid(counts, changes, path, "png" if kind == "png" else "svg")
-                render.print_info(f"wrote {path}")
-        if as_json or as_csv:
-            text = (
-                (json.dumps(grids.grid_json(counts, changes), indent=2) + "\n").encode()
-                if as_json
-                else grids.grid_csv(counts)
+            counts, changes = grids.count_with_changes(
+                chosen, tables, instant, other, Decimal(str(alert))
             )
-            _emit(text, output)
+        render.print_grid(counts, changes)
+        _draw(counts, changes, png, svg)
+        if as_json or as_csv:
+            _emit(grids.grid_bytes(counts, changes, as_json=as_json), output)
+
+
+def _draw(
+    counts: GridCounts, changes: list[GroupChange] | None, png: Path | None, svg: Path | None
+) -> None:
+    from segcli import render
+    from segcli.grid_picture import draw_grid
+
+    for path, kind in ((png, "png"), (svg, "svg")):
+        if path is not None:
+            draw_grid(counts, changes, path, "png" if kind == "png" else "svg")
+            render.print_info(f"wrote {path}")
 
 
 def _emit(data: bytes, output: str | None) -> None:

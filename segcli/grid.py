@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -106,6 +107,17 @@ def count_grid(grid: Grid, tables: Tables, as_of: datetime) -> GridCounts:
     return GridCounts(grid, as_of, cells)
 
 
+def count_with_changes(
+    grid: Grid, tables: Tables, as_of: datetime, before: datetime | None, alert: Decimal
+) -> tuple[GridCounts, list[GroupChange] | None]:
+    """The counts as of `as_of` and, given `before`, each group's change since (one pass per
+    as-of); `alert`: the drop in percent that flags a group."""
+    counts = count_grid(grid, tables, as_of)
+    if before is None:
+        return counts, None
+    return counts, group_changes(counts, count_grid(grid, tables, before), alert)
+
+
 _DAYS = re.compile(r"\s*(\d+)\s*d(ays?)?\s*")
 
 
@@ -182,6 +194,13 @@ def grid_json(counts: GridCounts, changes: list[GroupChange] | None = None) -> d
         "groups": groups,
         "cells": cells,
     }
+
+
+def grid_bytes(counts: GridCounts, changes: list[GroupChange] | None, *, as_json: bool) -> bytes:
+    """The machine output: `grid_json` as indented JSON, or `grid_csv`."""
+    if as_json:
+        return (json.dumps(grid_json(counts, changes), indent=2) + "\n").encode("utf-8")
+    return grid_csv(counts)
 
 
 def grid_csv(counts: GridCounts) -> bytes:
