@@ -14,10 +14,10 @@ $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "error: $(PY) not found; set PY=/path/to/python3.11" >&2; exit 2; }
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,plot]'
 	@touch $(STAMP)
 
-install: $(STAMP) ## create .venv/ and install segcli with its dev tools
+install: $(STAMP) ## create .venv/ and install segcli with its dev tools and matplotlib
 
 demo: $(STAMP) ## build the VIP segment over sample_data/ into snapshots/ and show it
 	$(BIN)/segcli build rules/vip.yaml sample_data/orders.parquet --lines sample_data/order_lines.parquet \

@@ -8,7 +8,8 @@ For one scale: generate the data if needed (bench/generate.py), then
 3. `segcli run` over every rules/*.yaml (one shared pass) against the same segments built one by
    one, and against the floor: scanning the columns those rules need from each table plus one
    group-by per table;
-4. the start-up cost: `segcli --help` and `segcli validate rules/`.
+4. `segcli grid` (retention and rfm) against `segcli build rules/vip.yaml`, as CLI processes;
+5. the start-up cost: `segcli --help` and `segcli validate rules/`.
 Every segment's members must agree between segcli, Polars and DuckDB (and the one-pass run with
 the one-by-one builds), or the benchmark stops with the difference. Prints one markdown report
 and writes it to bench/results/<scale>.md.
@@ -255,7 +256,25 @@ def run_section(b: Bench) -> None:
     b.say(table(["what", "seconds", "× floor (one pass ≤1.3)", "peak RSS MB"], parquet + csv))
 
 
-# ---- 4: start-up ---------------------------------------------------------------------------
+# ---- 4: grids ------------------------------------------------------------------------------
+
+
+def grid_section(b: Bench) -> None:
+    """A grid is one pass like a segment: its cost next to one segment's, from Parquet."""
+    f = b.files("parquet")
+    data = [str(f["orders"]), "--customers", str(f["customers"]), "--as-of", generate.AS_OF]
+    vip = timed_process([SEGCLI, "build", str(RULES / "vip.yaml"), *data, "-o", "-"], b.runs)
+    rows = [["`segcli build rules/vip.yaml`", seconds(vip.seconds), "1.00×",
+             megabytes(vip.rss_mb)]]  # fmt: skip
+    for grid in ("retention", "rfm"):
+        took = timed_process([SEGCLI, "grid", *data, "--grid", grid, "--json"], b.runs)
+        rows.append([f"`segcli grid --grid {grid}`", seconds(took.seconds),
+                     ratio(took.seconds, vip.seconds), megabytes(took.rss_mb)])  # fmt: skip
+    b.say(f"\n### Grids against one segment (CLI from Parquet, median of {b.runs}, seconds)\n")
+    b.say(table(["command", "seconds", "× vip build", "peak RSS MB"], rows))
+
+
+# ---- 5: start-up ---------------------------------------------------------------------------
 
 
 def startup_section(b: Bench) -> None:
@@ -302,6 +321,7 @@ def main() -> None:
     header(b)
     segment_sections(b, definitions)
     run_section(b)
+    grid_section(b)
     startup_section(b)
     b.say(f"\nLoad average at end: {load()}.")
     b.say(f"\nBenchmark wall time {time.monotonic() - started:.0f} s (including generation).")

@@ -20,6 +20,7 @@ from segcli.errors import DefinitionError, ExitCode, SegcliError
 
 if TYPE_CHECKING:
     from segcli.backends import Inputs
+    from segcli.grid import GridCounts, GroupChange
     from segcli.inputs.settings import Settings
     from segcli.spec.model import Definition
 
@@ -237,17 +238,33 @@ def validate(
         typer.Option("--exclusive", help="Also refuse priority ties (as run --exclusive does)."),
     ] = False,
 ) -> None:
-    """Check segment definitions without reading any data (every problem, in every file).
+    """Check segment definitions and grid files without reading any data (every problem, in
+    every file).
 
     With --orders (and --lines, --customers…), also against the data: text values that never
     occur in it (an error, exit 2), segments that hold for nobody or everyone and periods that
     start before the first order (warnings, exit 0).
     """
     from segcli import api, render
-    from segcli.spec.parse import load_definitions
+    from segcli.spec.grid_parse import load_grids, looks_like_grid
+    from segcli.spec.parse import definition_files, load_definitions
 
     with reporting():
-        loaded = load_definitions(definitions)
+        paths = [f for p in definitions for f in (definition_files(p) if p.is_dir() else [p])]
+        grid_files = [p for p in paths if looks_like_grid(p)]
+        problems = []
+        try:
+            for grid in load_grids(grid_files):
+                render.print_info(f"ok  {grid.source}  (grid: {grid.name})")
+        except DefinitionError as error:
+            problems += error.diagnostics
+        rest = [p for p in paths if p not in grid_files] if grid_files else definitions
+        try:
+            loaded = load_definitions(rest) if rest or not grid_files else []
+        except DefinitionError as error:
+            raise DefinitionError(problems + error.diagnostics) from None
+        if problems:
+            raise DefinitionError(problems)
         if exclusive:
             api.check_priorities(loaded)
         for item in loaded:
@@ -286,11 +303,15 @@ def definition_tests(
 
 
 @app.command()
-def schema() -> None:
-    """Print the JSON Schema of the segment language (for editors)."""
-    from segcli.spec.schema import json_schema
+def schema(
+    grid_files: Annotated[
+        bool, typer.Option("--grid", help="The schema of grid files instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of the segment language (for editors); --grid: of grid files."""
+    from segcli.spec.schema import grid_schema, json_schema
 
-    typer.echo(json.dumps(json_schema(), indent=2, sort_keys=True))
+    typer.echo(json.dumps(grid_schema() if grid_files else json_schema(), indent=2, sort_keys=True))
 
 
 @app.command()
@@ -638,6 +659,98 @@ def inspect(
             typer.echo(json.dumps(report, indent=2, sort_keys=True, default=str))
         else:
             render.print_inspect(report)
+
+
+@app.command()
+def grid(
+    orders: Annotated[
+        list[Path] | None, typer.Argument(help="Orders file(s), folder or glob.")
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    grid_ref: Annotated[
+        str, typer.Option("--grid", help="A built-in grid (see --list) or a grid file.")
+    ] = "retention",
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare", help="Also count as of 30d (days) before, or a date; show change."
+        ),
+    ] = None,
+    alert: Annotated[
+        float, typer.Option("--alert", help="Warn when a group drops by more than this %.")
+    ] = 20.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the counts as CSV.")] = False,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write --json/--csv here (- = stdout).")
+    ] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Draw the grid as a PNG.")] = None,
+    svg: Annotated[Path | None, typer.Option("--svg", help="Draw the grid as an SVG.")] = None,
+    list_grids: Annotated[bool, typer.Option("--list", help="List the built-in grids.")] = False,
+) -> None:
+    """Place every customer on a grid (retention: orders × days since the last order; rfm:
+    Shopify's RFM groups) and count each cell and group; --compare shows each group's change."""
+    from decimal import Decimal
+
+    from segcli import api, render
+    from segcli import grid as grids
+    from segcli.errors import UsageError
+
+    with reporting():
+        if list_grids:
+            render.print_grid_list(grids.builtin_grid_list())
+            return
+        if not orders:
+            raise UsageError("give the orders file(s), or --list")
+        if as_json and as_csv:
+            raise UsageError("--json or --csv, not both")
+        chosen = grids.find_grid(grid_ref)
+        if png is not None or svg is not None:
+            from segcli.grid_picture import require_matplotlib
+
+            require_matplotlib()
+        tables = _open(orders, lines, customers, reviews, products, config, preset, Path())
+        instant = api.effective_as_of(None, as_of, tables.settings)
+        other = None
+        if compare is not None:
+            other = grids.compare_as_of(compare, instant, tables.settings.timezone)
+        with render.working(f"counting {chosen.grid_id} as of {instant.date()}"):
+            counts, changes = grids.count_with_changes(
+                chosen, tables, instant, other, Decimal(str(alert))
+            )
+        render.print_grid(counts, changes)
+        _draw(counts, changes, png, svg)
+        if as_json or as_csv:
+            _emit(grids.grid_bytes(counts, changes, as_json=as_json), output)
+
+
+def _draw(
+    counts: GridCounts, changes: list[GroupChange] | None, png: Path | None, svg: Path | None
+) -> None:
+    from segcli import render
+    from segcli.grid_picture import draw_grid
+
+    for path, kind in ((png, "png"), (svg, "svg")):
+        if path is not None:
+            draw_grid(counts, changes, path, "png" if kind == "png" else "svg")
+            render.print_info(f"wrote {path}")
+
+
+def _emit(data: bytes, output: str | None) -> None:
+    """Machine output to stdout (`-o -` or no -o) or atomically to a file."""
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from segcli.snapshot import write_file_atomic
+
+    write_file_atomic(Path(output), data)
 
 
 # Polars' allocator (jemalloc) turns freed pages into "muzzy" ones that stay in RSS for another

@@ -13,9 +13,11 @@ from segcli.inputs.settings import Settings
 if TYPE_CHECKING:
     from segcli.backends import Inputs
 from segcli.periods import Window, resolve_period
-from segcli.plan import walk_conditions
+from segcli.plan import grid_groups, walk_conditions
 from segcli.spec.describe import describe_period, describe_rule
+from segcli.spec.grid_parse import load_grid
 from segcli.spec.model import (
+    AllOf,
     Definition,
     HasOrder,
     Metric,
@@ -23,9 +25,14 @@ from segcli.spec.model import (
     Purchased,
     Registered,
     Reviewed,
+    Rule,
+    Score,
 )
 
 NOT_SEEN = "orders after it are not seen"
+SCORE_RULE = (
+    "1 + ⌊5·w/n⌋ among the n buyers as of the as-of, w = buyers strictly worse (docs/grids.md)"
+)
 
 
 def explain_text(
@@ -44,6 +51,7 @@ def explain_text(
         "",
         "rules",
         *("  " + line for line in describe_rule(definition.rule)),
+        *_grids(definition, library),
         "",
         "periods",
         *_periods(definition, library, as_of, settings),
@@ -54,6 +62,34 @@ def explain_text(
     if tables is not None:
         lines += ["", f"{tables.engine} plan", _plan(definition, library, as_of, tables)]
     return "\n".join(lines)
+
+
+def _grids(definition: Definition, library: Sequence[Definition]) -> list[str]:
+    """Each grid the rules name: its groups up to the last one named, in order (the first
+    that holds wins), and how the scores are ranked when the grid reads them."""
+    by_id = {d.segment_id: d for d in [*library, definition]}
+    folder = definition.source.parent if definition.source is not None else None
+    lines: list[str] = []
+    for condition in grid_groups(definition.rule, by_id):
+        grid = load_grid(condition.grid, folder)
+        last = max(grid.group_ids().index(g) for g in condition.groups)
+        lines.append(f"  grid {grid.grid_id}: {grid.name}; the first group that holds wins")
+        for group in grid.groups[: last + 1]:
+            mark = "*" if group.group_id in condition.groups else " "
+            words = _in_words(group.rule)
+            lines.append(f"   {mark} {group.group_id:<18} {words}")
+    scored = any(isinstance(c, Score) for c in walk_conditions(definition.rule, by_id))
+    if scored:
+        lines.append(f"  scores: {SCORE_RULE}")
+    return ["", "grids", *dict.fromkeys(lines)] if lines else []
+
+
+def _in_words(rule: Rule) -> str:
+    """A group's rule on one line: `all` of plain conditions joined by "and"."""
+    if isinstance(rule, AllOf):
+        return " and ".join(_in_words(sub) for sub in rule.rules)
+    lines = describe_rule(rule)
+    return lines[0] if len(lines) == 1 else "; ".join(line.strip() for line in lines)
 
 
 def _periods(

@@ -18,6 +18,7 @@ from segcli.spec.model import (
     Attribute,
     Definition,
     FieldTest,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -28,6 +29,7 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
 )
 from segcli.spec.segment_refs import resolve_segment as find_segment
 
@@ -94,6 +96,17 @@ EXPORT_COLUMNS = (
 )
 
 
+# The RFM score columns of a per-customer table whose plan needs scores (FeaturePlan.needs_scores),
+# by field; and the columns of an engine's grid count (Engine.grid_cells).
+SCORE_COLUMNS = {
+    "recency_score": "__recency_score",
+    "frequency_score": "__frequency_score",
+    "monetary_score": "__monetary_score",
+    "fm_score": "__fm_score",
+}
+CELL_X, CELL_Y, CELL_GROUP, CELL_CUSTOMERS = "x", "y", "group", "customers"
+
+
 def segment_column(definition: Definition) -> str:
     """The members table's flag column of one segment."""
     return f"segment:{definition.segment_id}"
@@ -107,6 +120,9 @@ class FeaturePlan:
     library: dict[str, Definition]  # every definition reachable by in_segment, by segment id
     names: dict[Feature, str] = field(default_factory=dict)
     needs_recency: bool = False  # a rule reads the first or last order's date
+    # A rule reads an RFM score: quintiles among all buyers, so no gate may narrow the
+    # per-customer table before they are ranked (see `score_features`).
+    needs_scores: bool = False
 
     def name(self, feature: Feature) -> str:
         return self.names[feature]
@@ -134,7 +150,8 @@ def plan_features(
     plan = FeaturePlan(as_of, timezone, tuple(segments), by_id)
     for definition in segments:
         for condition in walk_conditions(definition.rule, by_id):
-            plan.needs_recency |= isinstance(condition, Recency)
+            plan.needs_recency |= isinstance(condition, Recency | Score)
+            plan.needs_scores |= isinstance(condition, Score)
             for feature in features_of(condition, as_of, timezone):
                 if feature not in plan.names:
                     plan.names[feature] = feature_column(feature, len(plan.names))
@@ -173,7 +190,7 @@ def walk_conditions(
         case AllOf(rules=rules) | AnyOf(rules=rules) | NoneOf(rules=rules):
             for sub in rules:
                 yield from walk_conditions(sub, library, seen)
-        case Not(rule=sub):
+        case Not(rule=sub) | GridGroup(rule=sub):
             yield from walk_conditions(sub, library, seen)
         case InSegment(segment=ref):
             target = resolve_segment(ref, library)
@@ -181,6 +198,26 @@ def walk_conditions(
                 yield from walk_conditions(target.rule, library, seen | {target.segment_id})
         case _:
             yield rule
+
+
+def grid_groups(
+    rule: Rule, library: dict[str, Definition], seen: frozenset[str] = frozenset()
+) -> Iterator[GridGroup]:
+    """Every grid or rfm_group condition under `rule`, following in_segment."""
+    match rule:
+        case AllOf(rules=rules) | AnyOf(rules=rules) | NoneOf(rules=rules):
+            for sub in rules:
+                yield from grid_groups(sub, library, seen)
+        case Not(rule=sub):
+            yield from grid_groups(sub, library, seen)
+        case InSegment(segment=ref):
+            target = resolve_segment(ref, library)
+            if target.segment_id not in seen:
+                yield from grid_groups(target.rule, library, seen | {target.segment_id})
+        case GridGroup():
+            yield rule
+        case _:
+            return
 
 
 # Customer attributes no customer without a customers-table row satisfies: such a customer's
@@ -246,12 +283,20 @@ def features_of(condition: Rule, as_of: datetime, timezone: str) -> tuple[Featur
             return (LineAgg("lines", resolve_period(period, as_of, timezone), (), item),)
         case Reviewed(item=item, period=period):
             return (ReviewAgg(resolve_period(period, as_of, timezone), item),)
+        case Score():
+            return score_features()
         case Attribute() | Registered() | Recency() | InSegment():
             return ()
-        case AllOf() | AnyOf() | NoneOf() | Not():
+        case AllOf() | AnyOf() | NoneOf() | Not() | GridGroup():
             raise TypeError("features_of takes a leaf condition")
         case _:
             assert_never(condition)
+
+
+def score_features() -> tuple[Feature, ...]:
+    """What the RFM scores read besides lifetime spend and the last order: the all-time order
+    count (frequency). Its column is `plan.name(score_features()[0])`."""
+    return (OrderAgg("count", Window()),)
 
 
 def _metric_features(

@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
     from segcli.api import CustomerSegments
     from segcli.deftests import SuiteReport, Verdict
+    from segcli.grid import GridCounts, GroupChange
     from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
     from segcli.reasons import DiffReasons
+    from segcli.spec.grid import Grid
     from segcli.why import Line
 
 
@@ -405,3 +407,71 @@ def _measures(summary: dict[str, Any]) -> list[list[str]]:
     empty = summary.get("empty_cells", {})
     rows += [[f"empty cells in {column}", str(n)] for column, n in empty.items() if n]
     return rows
+
+
+def print_grid(counts: GridCounts, changes: list[GroupChange] | None = None) -> None:
+    """The grid (rows: the y bins, highest on top; a cell's colour is its largest group's),
+    then one line per group with its count, share and change, and a warning per drop."""
+    from segcli.grid import share  # noqa: PLC0415 - render imports no library module eagerly
+
+    grid, total = counts.grid, counts.total
+    colors = {g.group_id: g.color for g in grid.groups}
+    cells = counts.by_cell()
+    table = Table(title=f"{grid.name} as of {counts.as_of.date()}", show_lines=True)
+    table.add_column(f"{grid.y.label} ↓ / {grid.x.label} →", justify="right")
+    for label in grid.x.labels():
+        table.add_column(label, justify="center")
+    for y in reversed(range(len(grid.y.edges))):
+        row = [grid.y.labels()[y]]
+        for x in range(len(grid.x.edges)):
+            parts = cells.get((x, y), {})
+            number = sum(parts.values())
+            main = max(parts, key=lambda g: parts[g], default=None)
+            style = f"on {colors[main]}" if main in colors else ""
+            text = f"{number}\n{share(number, total)} %" if number else "·"
+            row.append(f"[black {style}]{text}[/]" if style else text)
+        table.add_row(*row)
+    console = stderr()
+    console.print(table)
+    _print_groups(counts, changes)
+
+
+def _print_groups(counts: GridCounts, changes: list[GroupChange] | None) -> None:
+    from segcli.grid import share  # noqa: PLC0415
+
+    grid, total = counts.grid, counts.total
+    names = {g.group_id: g for g in grid.groups}
+    by_change = {c.group: c for c in changes or []}
+    table = Table(box=None)
+    for column in ("group", "customers", "share"):
+        table.add_column(column, justify="left" if column == "group" else "right")
+    if changes is not None:
+        table.add_column("before", justify="right")
+        table.add_column("change", justify="right")
+    for group, customers in counts.by_group().items():
+        color = names[group].color if group in names else "default"
+        name = names[group].name if group in names else "No group"
+        row = [f"[{color}]■[/] {escape(name)}", str(customers), f"{share(customers, total)} %"]
+        if group in by_change:
+            change = by_change[group]
+            percent = "" if change.percent is None else f" ({change.percent:+} %)"
+            row += [str(change.before), f"{change.change:+}{percent}"]
+        table.add_row(*row)
+    stderr().print(table)
+    off = sum(c.customers for c in counts.cells if c.x is None or c.y is None)
+    stderr().print(f"{total} customers; {off} off the grid (no orders, or below its first bins)")
+    for change in changes or []:
+        if change.dropped and change.group in names:
+            stderr().print(
+                f"[bold red]warning:[/] {escape(names[change.group].name)} dropped from "
+                f"{change.before} to {change.customers} ({change.percent} %)"
+            )
+
+
+def print_grid_list(grids: list[Grid]) -> None:
+    for grid in grids:
+        stderr().print(f"[bold]{grid.grid_id}[/]  {escape(grid.name)}: {escape(grid.description)}")
+        stderr().print(f"  x: {grid.x.field} {', '.join(grid.x.labels())}")
+        stderr().print(f"  y: {grid.y.field} {', '.join(grid.y.labels())}")
+        groups = ", ".join(f"[{g.color}]■[/] {g.group_id}" for g in grid.groups)
+        stderr().print(f"  groups: {groups}")

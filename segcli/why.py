@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import assert_never
+from zoneinfo import ZoneInfo
 
 from segcli.api import plan_segments
 from segcli.backends import Inputs, load_engine
@@ -15,17 +16,24 @@ from segcli.plan import (
     FIRST_ORDER_AT,
     KEY,
     LAST_ORDER_AT,
+    SCORE_COLUMNS,
     FeaturePlan,
     features_of,
+    grid_groups,
+    plan_features,
     resolve_segment,
+    score_features,
     segment_column,
 )
 from segcli.spec.describe import describe_condition
+from segcli.spec.grid import Grid
+from segcli.spec.grid_parse import load_grid
 from segcli.spec.model import (
     AllOf,
     AnyOf,
     Attribute,
     Definition,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -36,6 +44,7 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
 )
 
 ATTRIBUTE_COLUMN = {"customer_tag": "tags", "customer_id": KEY, "has_email": "email"}
@@ -71,19 +80,72 @@ def explain_customer(
     as_of: datetime,
     customer: str,
 ) -> tuple[bool, list[Line]] | None:
-    """`why_lines`, or None when the data has no such customer."""
-    plan = plan_segments([definition], tables, as_of, library)
+    """`why_lines`, or None when the data has no such customer. For a grid group the line
+    shows the customer's group, cell and scores: the plan then also places every customer on
+    the grids the rules name."""
+    grids = _grids(definition, library, tables, as_of)
+    axes = [Definition(f"__axes{i}", "axes", g.axes_rule()) for i, g in enumerate(grids.values())]
+    plan = plan_segments([definition, *axes], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
-    engine = load_engine(tables.engine)
-    rows = engine.customer_values(plan, tables, [customer], [rule for _, rule in nodes])
+    groups = [(ref, g, i) for ref, g in grids.items() for i in range(len(g.groups))]
+    rules = [rule for _, rule in nodes] + [g.group_rule(i) for _, g, i in groups]
+    rows = load_engine(tables.engine).customer_values(plan, tables, [customer], rules)
     if not rows:
         return None
     first = rows[0]
+    held = [ref_group for k, ref_group in enumerate(groups) if first[f"rule{len(nodes) + k}"]]
+    texts = {ref: _grid_text(grid, plan, first, held) for ref, grid in grids.items()}
     lines = [
-        Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
+        Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first, texts))
         for i, (depth, rule) in enumerate(nodes)
     ]
     return bool(first[segment_column(definition)]), lines
+
+
+def _grids(
+    definition: Definition, library: Sequence[Definition], tables: Inputs, as_of: datetime
+) -> dict[str, Grid]:
+    """The grids the rules name, by the reference as written."""
+    base = plan_features([definition], as_of, tables.settings.timezone, library)
+    folder = definition.source.parent if definition.source is not None else None
+    refs = [c.grid for c in grid_groups(definition.rule, base.library)]
+    return {ref: load_grid(ref, folder) for ref in dict.fromkeys(refs)}
+
+
+def _grid_text(
+    grid: Grid, plan: FeaturePlan, row: dict[str, object], held: list[tuple[str, Grid, int]]
+) -> str:
+    """Group, cell and scores of one customer on one grid (the first group that holds wins)."""
+    group = next((grid.groups[i].group_id for _, g, i in held if g is grid), None)
+    parts = [f"group: {group or 'none'}"]
+    for axis in (grid.x, grid.y):
+        value = _axis_value(axis.field, plan, row)
+        index = axis.bin_of(value)
+        where = "off the grid" if index is None else axis.labels()[index]
+        parts.append(f"{axis.field}: {_known(value)} ({where})")
+    if plan.needs_scores:
+        parts.append(" ".join(f"{name}={_known(row[c])}" for name, c in SCORE_COLUMNS.items()))
+    return "; ".join(parts)
+
+
+def _axis_value(field: str, plan: FeaturePlan, row: dict[str, object]) -> int | None:
+    """The figure an axis places the customer by (as the engine computes it: grid_cells)."""
+    if field in SCORE_COLUMNS:
+        value = row[SCORE_COLUMNS[field]]
+    elif field == "order_count":
+        value = row[plan.name(score_features()[0])]
+    else:
+        at = row[FIRST_ORDER_AT if field == "days_since_first_order" else LAST_ORDER_AT]
+        if not isinstance(at, datetime):
+            return None
+        zone = ZoneInfo(plan.timezone)
+        return (plan.as_of.astimezone(zone).date() - at.astimezone(zone).date()).days
+    return value if isinstance(value, int) else None
+
+
+def _known(value: object) -> str:
+    """A figure, or "none" for a customer without orders."""
+    return "none" if value is None else str(value)
 
 
 def explain_customers(
@@ -181,8 +243,15 @@ def _label(rule: Rule) -> str:
             return describe_condition(rule)
 
 
-def _value(rule: Rule, plan: FeaturePlan, row: dict[str, object]) -> str:
+def _value(
+    rule: Rule, plan: FeaturePlan, row: dict[str, object], grids: dict[str, str] | None = None
+) -> str:
+    """The value a rule node was decided on; `grids`: each named grid's text (`_grid_text`)."""
     match rule:
+        case Score(field=name):
+            return f"{name}: {_known(row[SCORE_COLUMNS[name]])}"
+        case GridGroup(grid=ref):
+            return (grids or {}).get(ref, "")
         case Metric(field=name):
             values = [row[plan.name(f)] for f in features_of(rule, plan.as_of, plan.timezone)]
             return _metric_text(name, values)

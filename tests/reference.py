@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import calendar
 import csv
+import math
 import operator
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from fractions import Fraction
@@ -292,6 +294,7 @@ class Context:
     others: dict[str, dict[str, Any]]
     lines_by_order: dict[str, list[Line]]
     base_dir: Path | None
+    scores: dict[str, dict[str, int]] = field(default_factory=dict)  # key → RFM scores
 
 
 def resolve_as_of(as_of: str | date | datetime, tz: tzinfo) -> datetime:
@@ -348,8 +351,10 @@ def member_keys(
     for line in data.lines:
         lines_by_order.setdefault(line.order_id, []).append(line)
     ctx = Context(data, resolve_as_of(as_of, data.tz), others or {}, lines_by_order, base_dir)
+    universe = build_universe(ctx)
+    ctx = replace(ctx, scores=rfm_scores(universe, ctx))
     members = []
-    for person in build_universe(ctx).values():
+    for person in universe.values():
         if not holds(definition["rules"], person, ctx):
             continue
         if person.email is None and not _norm(
@@ -652,7 +657,7 @@ def _in_segment(value: Any, person: Person, ctx: Context) -> bool:
     return holds(ctx.others[str(value)]["rules"], person, ctx)
 
 
-_OTHER_FIELDS = {
+_OTHER_FIELDS: dict[str, Callable[[Any, Person, Context], bool]] = {
     "customer_tag": _customer_tag,
     "accepts_marketing": _accepts_marketing,
     "has_email": _has_email,
@@ -663,3 +668,110 @@ _OTHER_FIELDS = {
     "reviewed": _reviewed,
     "in_segment": _in_segment,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# RFM scores and grid groups (docs/grids.md)
+# ---------------------------------------------------------------------------------------------
+
+SCORES = frozenset({"recency_score", "frequency_score", "monetary_score", "fm_score"})
+
+
+def rfm_scores(people: dict[str, Person], ctx: Context) -> dict[str, dict[str, int]]:
+    """Score k on a figure when the share of buyers strictly worse on it lies in
+    [(k-1)/5, k/5): worse is fewer orders, less net spend, more days since the last order."""
+    tz = ctx.data.tz
+    today = ctx.as_of.astimezone(tz).date()
+    figures: dict[str, dict[str, Any]] = {}
+    for person in people.values():
+        if not person.orders:
+            continue
+        last = max(o.at for o in person.orders).astimezone(tz).date()
+        figures[person.key] = {
+            "recency_score": -(today - last).days,  # higher is better
+            "frequency_score": len(person.orders),
+            "monetary_score": sum((o.total - o.refunded for o in person.orders), Decimal(0)),
+        }
+    scores: dict[str, dict[str, int]] = {}
+    for key, mine in figures.items():
+        scores[key] = {}
+        for name, value in mine.items():
+            worse = sum(1 for other in figures.values() if other[name] < value)
+            share = Fraction(worse, len(figures))
+            scores[key][name] = next(k for k in range(1, 6) if share < Fraction(k, 5))
+        pair = scores[key]["frequency_score"] + scores[key]["monetary_score"]
+        scores[key]["fm_score"] = math.ceil(Fraction(pair, 2))
+    return scores
+
+
+# Shopify's RFM groups as docs/grids.md tabulates them: (group, R from-to, FM from-to).
+RFM_TABLE = (
+    ("champions", (5, 5), (4, 5)),
+    ("loyal", (3, 4), (4, 5)),
+    ("active", (4, 5), (3, 3)),
+    ("new", (5, 5), (1, 2)),
+    ("promising", (3, 4), (1, 2)),
+    ("needs_attention", (3, 3), (3, 3)),
+    ("almost_lost", (2, 2), (1, 2)),
+    ("at_risk", (1, 2), (3, 4)),
+    ("previously_loyal", (1, 2), (5, 5)),
+    ("dormant", (1, 1), (1, 2)),
+)
+
+
+def rfm_group(person: Person, ctx: Context) -> str:
+    if not person.orders:
+        return "prospects"
+    mine = ctx.scores[person.key]
+    r, fm = mine["recency_score"], mine["fm_score"]
+    found = [g for g, (r0, r1), (f0, f1) in RFM_TABLE if r0 <= r <= r1 and f0 <= fm <= f1]
+    assert len(found) == 1, (r, fm, found)  # the table is a partition of the 5x5 grid
+    return found[0]
+
+
+def retention_group(person: Person, ctx: Context) -> str | None:
+    """docs/grids.md: Datatrics' five groups as a partition; no orders, no group."""
+    count = len(person.orders)
+    if count == 0:
+        return None
+    tz = ctx.data.tz
+    last = max(o.at for o in person.orders).astimezone(tz).date()
+    days = (ctx.as_of.astimezone(tz).date() - last).days
+    if count >= 4:
+        return "loyal" if days <= 90 else "red_alert"
+    if count >= 2:
+        return "promising" if days <= 90 else "sleepers"
+    return "one_time_buyers"
+
+
+def _group_names(value: Any) -> list[str]:
+    names = value if isinstance(value, list) else [value]
+    return ["_".join(str(n).strip().lower().replace("-", " ").split()) for n in names]
+
+
+def _score(name: str, value: Any, person: Person, ctx: Context) -> bool:
+    return compare(ctx.scores.get(person.key, {}).get(name), value, "number")
+
+
+def _rfm_group(value: Any, person: Person, ctx: Context) -> bool:
+    return rfm_group(person, ctx) in _group_names(value)
+
+
+def _grid(value: dict[str, Any], person: Person, ctx: Context) -> bool:
+    which = {"rfm": rfm_group, "retention": retention_group}[value["name"]]
+    return which(person, ctx) in _group_names(value["group"])
+
+
+_OTHER_FIELDS["rfm_group"] = _rfm_group
+_OTHER_FIELDS["grid"] = _grid
+
+
+def _score_field(name: str) -> Callable[[Any, Person, Context], bool]:
+    def holds(value: Any, person: Person, ctx: Context) -> bool:
+        return _score(name, value, person, ctx)
+
+    return holds
+
+
+for _name in SCORES:
+    _OTHER_FIELDS[_name] = _score_field(_name)

@@ -98,7 +98,7 @@ def _anchors(markdown: str) -> set[str]:
 
 
 def test_the_readme_links_every_docs_page() -> None:
-    linked = set(re.findall(r"\]\(docs/([^)#]+)", README))
+    linked = set(re.findall(r"\]\(docs/([^)#]+\.md)", README))
     assert linked == {p.name for p in DOC_PAGES}
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from segcli.inputs.sources import PathSpec
     from segcli.plan import FeaturePlan
+    from segcli.spec.grid import Grid
     from segcli.spec.model import Rule
 
 ENGINES = ("polars", "spark")
@@ -90,6 +91,15 @@ class Engine(Protocol):
         """The per-customer rows of the customers named (each an id or email, any case) that
         the data has, in no particular order, with `rule<i>`: whether `rules[i]` holds, and each
         segment's flag. One query, however many customers."""
+        ...
+
+    def grid_cells(
+        self, plan: FeaturePlan, inputs: Inputs, grid: Grid, group_columns: Sequence[str]
+    ) -> pl.DataFrame:
+        """Customers per cell of `grid` (plan.CELL_X, CELL_Y: the axes' bin indexes, null off
+        the grid), per group (CELL_GROUP: the index of the first of `group_columns` that holds,
+        null for none), counted in CELL_CUSTOMERS; one pass, every customer of the plan's
+        per-customer table."""
         ...
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:

@@ -15,6 +15,7 @@ from segcli.spec.model import (
     Comparison,
     DateRange,
     FieldTest,
+    GridGroup,
     HasOrder,
     InSegment,
     LastYear,
@@ -29,6 +30,7 @@ from segcli.spec.model import (
     Rolling,
     Rule,
     Scalar,
+    Score,
     Since,
     Test,
     ThisYear,
@@ -135,6 +137,10 @@ def describe_condition(rule: Rule) -> str:
             return f"reviewed a product{_where(item, 'item')} {describe_period(period)}"
         case InSegment(segment=ref):
             return f"is a member of segment '{ref}'"
+        case Score(field=name, comparison=comparison):
+            return f"{name} {describe_comparison(comparison)}"
+        case GridGroup(grid=grid, groups=groups):
+            return f"is in group {' or '.join(groups)} of grid {grid} (the first group that holds)"
         case AllOf() | AnyOf() | NoneOf() | Not():
             return "; ".join(describe_rule(rule))
         case _:

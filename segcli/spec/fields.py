@@ -5,9 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-ValueType = Literal["text", "integer", "money", "date", "boolean", "period", "id_set", "segment"]
+ValueType = Literal[
+    "text", "integer", "money", "date", "boolean", "period", "id_set", "segment", "grid"
+]
 Kind = Literal[
-    "attribute", "registered", "metric", "has_order", "recency", "purchased", "reviewed", "segment"
+    "attribute",
+    "registered",
+    "metric",
+    "has_order",
+    "recency",
+    "purchased",
+    "reviewed",
+    "segment",
+    "score",
+    "rfm_group",
+    "grid",
 ]
 Table = Literal["orders", "lines", "customers", "reviews", "segments"]
 
@@ -186,6 +198,54 @@ FIELDS: tuple[FieldSpec, ...] = (
         "member of another segment (by file stem)",
         "in_segment: vip",
     ),
+    FieldSpec(
+        "recency_score",
+        "score",
+        "integer",
+        ("orders",),
+        "1-5, quintile of days since the last order among the buyers (5: most recent)",
+        "recency_score: {at_least: 4}",
+    ),
+    FieldSpec(
+        "frequency_score",
+        "score",
+        "integer",
+        ("orders",),
+        "1-5, quintile of the order count among the buyers (5: most orders)",
+        "frequency_score: 5",
+    ),
+    FieldSpec(
+        "monetary_score",
+        "score",
+        "integer",
+        ("orders",),
+        "1-5, quintile of the all-time spend among the buyers (5: most spent)",
+        "monetary_score: {at_most: 2}",
+    ),
+    FieldSpec(
+        "fm_score",
+        "score",
+        "integer",
+        ("orders",),
+        "(frequency_score + monetary_score) / 2, rounded up: Shopify's FM",
+        "fm_score: {at_least: 4}",
+    ),
+    FieldSpec(
+        "rfm_group",
+        "rfm_group",
+        "text",
+        ("orders",),
+        "Shopify's RFM group: a group of the built-in grid rfm",
+        "rfm_group: [champions, loyal]",
+    ),
+    FieldSpec(
+        "grid",
+        "grid",
+        "grid",
+        ("orders",),
+        "in a group of a grid (built-in name or grid file)",
+        "grid: {name: retention, group: red_alert}",
+    ),
 )
 
 FIELD_BY_NAME: dict[str, FieldSpec] = {f.name: f for f in FIELDS}
@@ -207,6 +267,19 @@ ITEM_FIELDS: dict[str, str] = {  # field → normalized lines column
     "tag": "tags",
 }
 REVIEW_FIELDS: dict[str, str] = {"sku": "sku", "product": "product_name"}
+# The per-customer figures a grid's axis can place customers by (whole numbers, all time).
+AXIS_FIELDS: tuple[str, ...] = (
+    "order_count",
+    "days_since_last_order",
+    "days_since_first_order",
+    "recency_score",
+    "frequency_score",
+    "monetary_score",
+    "fm_score",
+)
+GRID_KEYS: tuple[str, ...] = ("name", "description", "x", "y", "groups")
+AXIS_KEYS: tuple[str, ...] = ("field", "bins", "label")
+GROUP_KEYS: tuple[str, ...] = ("id", "name", "color", "rules")
 
 COMPARISON_KEYS: tuple[str, ...] = (
     "exactly",

@@ -155,6 +155,31 @@ class InSegment:
 
 
 @dataclass(frozen=True, slots=True)
+class Score:
+    """recency_score, frequency_score, monetary_score, fm_score: 1-5 among the buyers as of the
+    as-of (docs/grids.md); null, so never satisfied, for a customer without orders."""
+
+    field: str
+    comparison: Comparison
+    span: Span | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class GridGroup:
+    """In one of `groups` of grid `grid` (`rfm_group` names groups of the built-in `rfm`).
+
+    `rule` says the same in the language's own terms, so every engine and check reads it like
+    any rule: for each group, its rule and none of the rules of the groups before it (the
+    first group that holds wins)."""
+
+    grid: str  # as written: a built-in name or a path relative to the definition's folder
+    groups: tuple[str, ...]
+    rule: Rule
+    field: str = "grid"  # as written: grid or rfm_group
+    span: Span | None = dataclasses.field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class AllOf:
     rules: tuple[Rule, ...]
     span: Span | None = field(default=None, compare=False)
@@ -178,7 +203,18 @@ class Not:
     span: Span | None = field(default=None, compare=False)
 
 
-Condition = Attribute | Registered | Metric | HasOrder | Recency | Purchased | Reviewed | InSegment
+Condition = (
+    Attribute
+    | Registered
+    | Metric
+    | HasOrder
+    | Recency
+    | Purchased
+    | Reviewed
+    | InSegment
+    | Score
+    | GridGroup
+)
 Rule = AllOf | AnyOf | NoneOf | Not | Condition
 
 

@@ -17,6 +17,7 @@ from segcli.spec.fields import (
     REVIEW_FIELDS,
     FieldSpec,
 )
+from segcli.spec.grid import group_key
 from segcli.spec.model import (
     AllOf,
     AllTime,
@@ -24,6 +25,7 @@ from segcli.spec.model import (
     Attribute,
     Comparison,
     FieldTest,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -35,10 +37,18 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
     Test,
 )
 from segcli.spec.periods_parse import parse_period
-from segcli.spec.values import Collector, read_bool, read_map, read_text, scalar_type
+from segcli.spec.values import (
+    Collector,
+    read_bool,
+    read_list,
+    read_map,
+    read_text,
+    scalar_type,
+)
 from segcli.spec.yamlpos import YMap, YScalar, YSeq
 
 if TYPE_CHECKING:
@@ -76,10 +86,11 @@ def kind_of(value: ValueType) -> ScalarType:
 class RuleReader:
     """Reads rules into the model, reporting every problem to the collector."""
 
-    def __init__(self, ctx: Collector, base_dir: Path | None) -> None:
+    def __init__(self, ctx: Collector, base_dir: Path | None, *, in_grid: bool = False) -> None:
         self.ctx = ctx
         self.base_dir = base_dir
         self.ids_sha256: list[str] = []  # of every ids file read, in file order
+        self.in_grid = in_grid  # a grid's group rules name no segment and no grid
 
     def rule(self, node: YNode) -> Rule | None:
         if not isinstance(node, YMap):
@@ -154,10 +165,73 @@ class RuleReader:
             case "purchased" | "reviewed":
                 return self._items(spec, key, value)
             case "segment":
+                if self._refused_in_grid(key):
+                    return None
                 ref = read_text(value, name, self.ctx)
                 return None if ref is None else InSegment(ref, span=span)
+            case "score":
+                comparison = parse_comparison(value, "integer", name, self.ctx)
+                return None if comparison is None else Score(name, comparison, span=span)
+            case "rfm_group" | "grid":
+                return None if self._refused_in_grid(key) else self._grid_group(spec, key, value)
             case _:
                 assert_never(spec.kind)
+
+    def _refused_in_grid(self, key: YScalar) -> bool:
+        if self.in_grid:
+            message = f"{key.text}: a grid's groups cannot refer to segments or grids"
+            hint = "write the group's rule with the fields themselves"
+            self.ctx.error("bad-rule", message, key.span, hint)
+        return self.in_grid
+
+    def _grid_group(self, spec: FieldSpec, key: YScalar, value: YNode) -> Rule | None:
+        """`rfm_group: [champions, loyal]` or `grid: {name: retention, group: red_alert}`."""
+        from segcli.spec.grid_parse import find_grid  # noqa: PLC0415 - grid_parse imports this module
+
+        ref, groups = ("rfm", value) if spec.kind == "rfm_group" else self._grid_keys(value)
+        if ref is None or groups is None:
+            return None
+        mark = self.ctx.mark()
+        names = self._group_names(groups, spec.name)
+        grid = find_grid(ref, self.base_dir, self.ctx, key.span)
+        if grid is None or names is None or self.ctx.failed_since(mark):
+            return None
+        for name, node in names:
+            if name not in grid.group_ids():
+                hint = did_you_mean(name, grid.group_ids()) or (
+                    f"the groups of {grid.grid_id}: {', '.join(grid.group_ids())}"
+                )
+                message = f"{spec.name}: grid {grid.grid_id} has no group '{name}'"
+                self.ctx.error("unknown-group", message, node.span, hint)
+        if self.ctx.failed_since(mark):
+            return None
+        ids = tuple(dict.fromkeys(name for name, _ in names))
+        rule = grid.members_rule(ids)
+        return GridGroup(ref, ids, rule, field=spec.name, span=key.span)
+
+    def _grid_keys(self, value: YNode) -> tuple[str | None, YNode | None]:
+        mapping = read_map(value, "grid", self.ctx)
+        if mapping is None:
+            return None, None
+        found = {sub.text: node for sub, node in mapping.items}
+        for sub, _ in mapping.items:
+            if sub.text not in ("name", "group"):
+                hint = did_you_mean(sub.text, ("name", "group"))
+                self.ctx.error("unknown-option", f"grid: unknown key '{sub.text}'", sub.span, hint)
+        if "name" not in found or "group" not in found:
+            example = "grid: {name: retention, group: red_alert}"
+            self.ctx.error("missing-key", "grid: needs name and group", mapping.span, example)
+            return None, None
+        return read_text(found["name"], "grid name", self.ctx), found["group"]
+
+    def _group_names(self, node: YNode, what: str) -> list[tuple[str, YNode]] | None:
+        items = (node,) if isinstance(node, YScalar) else read_list(node, what, self.ctx)
+        if items is None:
+            return None
+        texts = [(read_text(item, what, self.ctx), item) for item in items]
+        if any(text is None for text, _ in texts):
+            return None
+        return [(group_key(text), item) for text, item in texts if text is not None]
 
     def _metric(self, spec: FieldSpec, key: YScalar, value: YNode) -> Rule | None:
         mark = self.ctx.mark()

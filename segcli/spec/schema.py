@@ -10,8 +10,10 @@ import re
 from typing import TYPE_CHECKING, assert_never
 
 from segcli.spec.fields import (
+    AXIS_FIELDS,
     COMPARISON_KEYS,
     FIELDS,
+    GROUP_KEYS,
     ITEM_FIELDS,
     OPTION_KEYS,
     ORDER_FIELDS,
@@ -19,6 +21,7 @@ from segcli.spec.fields import (
     TEXT_ONLY_KEYS,
     FieldSpec,
 )
+from segcli.spec.grid_parse import builtin_grids, load_grid
 from segcli.spec.periods_parse import PERIOD_FORMS, PERIOD_PATTERN
 
 if TYPE_CHECKING:
@@ -58,6 +61,51 @@ def json_schema() -> dict[str, object]:
     }
 
 
+def grid_schema() -> dict[str, object]:
+    """The schema of one grid file (docs/grids.md): its group rules are the language's rules."""
+    axis: Schema = {
+        "type": "object",
+        "properties": {
+            "field": {"enum": list(AXIS_FIELDS)},
+            "bins": {"type": "array", "minItems": 1, "items": {"type": "integer"}},
+            "label": {"type": "string"},
+        },
+        "required": ["field", "bins"],
+        "additionalProperties": False,
+    }
+    group: Schema = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"},
+            "name": {"type": "string", "minLength": 1},
+            "color": {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
+            "rules": {
+                **_ref("rule"),
+                "description": "exactly one rule; the first group that holds wins",
+            },
+        },
+        "required": list(GROUP_KEYS),
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": DIALECT,
+        "$id": "urn:segcli:grid",
+        "title": "segcli grid",
+        "description": "Two axes that place every customer, and an ordered list of groups.",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLength": 1},
+            "description": {"type": "string"},
+            "x": axis,
+            "y": axis,
+            "groups": {"type": "array", "minItems": 1, "items": group},
+        },
+        "required": ["name", "x", "y", "groups"],
+        "additionalProperties": False,
+        "$defs": _defs(),
+    }
+
+
 def _ref(name: str) -> Schema:
     return {"$ref": f"#/$defs/{name}"}
 
@@ -79,6 +127,8 @@ def _defs() -> Schema:
         "reviewed": _items(REVIEW_FIELDS),
         "customer_id": _customer_id(),
         "in_segment": {"type": "string", "minLength": 1, "description": "a segment's file stem"},
+        "rfm_group": _rfm_group(),
+        "grid": _grid(),
     }
     for kind in _TYPES:
         defs[f"{kind}_value"] = _value(kind)
@@ -124,6 +174,10 @@ def _field_def(spec: FieldSpec) -> str:
             return spec.kind
         case "segment":
             return "in_segment"
+        case "score":
+            return "integer_comparison"
+        case "rfm_group" | "grid":
+            return spec.kind
         case _:
             assert_never(spec.kind)
 
@@ -224,6 +278,25 @@ def _customer_id() -> Schema:
         "additionalProperties": False,
     }
     return {"anyOf": [_ref("text_comparison"), from_file]}
+
+
+def _rfm_group() -> Schema:
+    name: Schema = {"type": "string", "enum": list(load_grid("rfm").group_ids())}
+    return {"anyOf": [name, {"type": "array", "minItems": 1, "items": name}]}
+
+
+def _grid() -> Schema:
+    group: Schema = {"type": "string", "minLength": 1}
+    names = ", ".join(builtin_grids())
+    return {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "description": f"a built-in grid ({names}) or a file"},
+            "group": {"anyOf": [group, {"type": "array", "minItems": 1, "items": group}]},
+        },
+        "required": ["name", "group"],
+        "additionalProperties": False,
+    }
 
 
 def _option(key: str) -> Schema:

@@ -11,6 +11,7 @@ from segcli.spec.model import (
     AnyOf,
     Attribute,
     Definition,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -21,6 +22,7 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
 )
 
 if TYPE_CHECKING:
@@ -40,8 +42,8 @@ def segment_refs(rule: Rule) -> list[InSegment]:
             return [rule]
         case Attribute() | Registered() | Metric() | HasOrder() | Recency():
             return []
-        case Purchased() | Reviewed():
-            return []
+        case Purchased() | Reviewed() | Score() | GridGroup():
+            return []  # a grid's groups name no segment
         case _:
             assert_never(rule)
 

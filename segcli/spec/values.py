@@ -66,7 +66,7 @@ def scalar_type(value: ValueType) -> ScalarType | None:
     match value:
         case "text" | "integer" | "money" | "date" | "boolean":
             return value
-        case "period" | "id_set" | "segment":
+        case "period" | "id_set" | "segment" | "grid":
             return None
         case _:
             assert_never(value)

@@ -13,6 +13,7 @@ import polars as pl
 from segcli.backends.polars.compare import (
     text_compare,
 )
+from segcli.backends.polars.grid import with_scores
 from segcli.backends.polars.groups import (
     Aggregate,
     Combine,
@@ -92,6 +93,8 @@ def build_customer_table(
         table = table.join(_aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
     zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if _zero_when_absent(f)]
     table = table.with_columns(*zero, pl.col(LIFETIME_SPEND).fill_null(0))
+    if plan.needs_scores:
+        table = with_scores(table, plan)
     flags = [segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments]
     return table.with_columns(flags)
 

@@ -18,6 +18,7 @@ from segcli.backends.polars.customers import (
     build_members_table,
     order_email_query,
 )
+from segcli.backends.polars.grid import grid_cells
 from segcli.backends.polars.lines import id_order, id_order_query, item_cell_query, line_features
 from segcli.backends.polars.rules import compile_rule
 from segcli.errors import UsageError
@@ -28,6 +29,7 @@ from segcli.plan import EXPORT_COLUMNS, KEY, FeaturePlan, segment_column
 
 if TYPE_CHECKING:
     from segcli.backends import InputRequest, Inputs
+    from segcli.spec.grid import Grid
     from segcli.spec.model import Rule
 
 
@@ -72,6 +74,14 @@ class PolarsEngine:
         columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
         rows = QueryRunner(tables).collect(table.filter(match).with_columns(columns))
         return list(rows.iter_rows(named=True))
+
+    def grid_cells(
+        self, plan: FeaturePlan, inputs: Inputs, grid: Grid, group_columns: Sequence[str]
+    ) -> pl.DataFrame:
+        tables = _tables(inputs)
+        table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
+        cells = grid_cells(table, grid, plan, list(group_columns))
+        return QueryRunner(tables).collect(cells, _roles(plan))
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         tables = _tables(inputs)

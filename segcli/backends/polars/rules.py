@@ -17,6 +17,7 @@ from segcli.backends.polars.compare import (
     ratio_compare,
     text_compare,
 )
+from segcli.backends.polars.grid import score_rule
 from segcli.periods import Window, resolve_period
 from segcli.plan import (
     FIRST_ORDER_AT,
@@ -33,6 +34,7 @@ from segcli.spec.model import (
     AnyOf,
     Attribute,
     Definition,
+    GridGroup,
     HasOrder,
     InSegment,
     Metric,
@@ -43,6 +45,7 @@ from segcli.spec.model import (
     Registered,
     Reviewed,
     Rule,
+    Score,
 )
 
 
@@ -58,7 +61,10 @@ def window_test(column: str, window: Window) -> pl.Expr:
 
 def members_gate(plan: FeaturePlan) -> pl.Expr | None:
     """A test on customers-table attributes every member of every segment passes, or None
-    when some segment has no such test (see plan.customer_gate; marketing_only counts)."""
+    when some segment has no such test (see plan.customer_gate; marketing_only counts), and
+    when a rule reads RFM scores: they rank every buyer, so every buyer is aggregated."""
+    if plan.needs_scores:
+        return None
     tests = []
     for definition in plan.segments:
         rule = customer_gate(definition.rule, plan.library)
@@ -74,7 +80,10 @@ def members_gate(plan: FeaturePlan) -> pl.Expr | None:
 
 def buyers_gate(plan: FeaturePlan) -> pl.Expr | None:
     """A test on the line features (`line_features`) every member of every segment passes,
-    or None when some segment requires no purchase (see plan.purchase_gate)."""
+    or None when some segment requires no purchase (see plan.purchase_gate) or a rule reads
+    RFM scores (see members_gate)."""
+    if plan.needs_scores:
+        return None
     tests = []
     for definition in plan.segments:
         rule = purchase_gate(definition.rule, plan.library)
@@ -107,6 +116,10 @@ def compile_rule(rule: Rule, plan: FeaturePlan) -> pl.Expr:
             return ~compile_rule(sub, plan)
         case InSegment(segment=ref):
             return compile_rule(resolve_segment(ref, plan.library).rule, plan)
+        case GridGroup(rule=sub):
+            return compile_rule(sub, plan)
+        case Score():
+            return score_rule(rule)
         case Attribute():
             return _attribute(rule)
         case Registered(period=period):
