@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from segcli.backends import DEFAULT_ENGINE, InputRequest, load_engine
 from segcli.errors import InputError, UsageError
 from segcli.inputs.settings import Settings
 from segcli.inputs.tables import Tables
@@ -44,8 +45,13 @@ __all__ = [
 AsOf = date | datetime | str | None
 
 
-def open_tables(*args: object, **kwargs: object) -> Tables:
-    """Read the exports (see segcli.inputs.read.open_tables for the arguments)."""
+def open_tables(*args: object, engine: str = DEFAULT_ENGINE, **kwargs: object) -> Tables:
+    """Read the exports (see segcli.inputs.read.open_tables for the arguments) with the named
+    engine (see segcli.backends)."""
+    if engine != DEFAULT_ENGINE:
+        kwargs["settings"] = kwargs.get("settings") or Settings()
+        request = InputRequest(*args, **kwargs)  # type: ignore[arg-type]
+        return load_engine(engine).open_inputs(request)  # type: ignore[return-value]
     from segcli.inputs.read import open_tables as read  # noqa: PLC0415
 
     return read(*args, **kwargs)  # type: ignore[arg-type]
@@ -65,9 +71,9 @@ def plan_segments(
 ) -> FeaturePlan:
     """The feature plan, checked against what the data can answer."""
     plan = plan_features(segments, as_of, tables.settings.timezone, library)
-    if plan.needs_lines and tables.lines is None:
+    if plan.needs_lines and not tables.has_lines:
         raise UsageError("a segment uses purchased/items_purchased: pass the order lines (--lines)")
-    if plan.needs_reviews and tables.reviews is None:
+    if plan.needs_reviews and not tables.has_reviews:
         raise UsageError("a segment uses reviewed: pass the reviews file (--reviews)")
     if not tables.has_registration_date:
         _refuse_registered(segments, plan)
@@ -105,6 +111,8 @@ def members_table(
     from segcli.inputs.read import collect  # noqa: PLC0415
 
     plan = plan_segments(segments, tables, as_of, library)
+    if tables.engine != DEFAULT_ENGINE:
+        return load_engine(tables.engine).members_table(plan, tables)
     exclude = tables.settings.exclude_statuses
     lines = None
     if plan.needs_lines:  # up to five queries, one after the other: see line_features

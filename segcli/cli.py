@@ -115,6 +115,23 @@ AsOfOpt = Annotated[
     ),
 ]
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where segments are computed: polars (this machine) or spark (a Spark session: "
+        "see docs/spark.md).",
+    ),
+]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        help="Spark Connect URL (sc://host:15002) for --engine spark. Default: $SPARK_REMOTE, "
+        "else the session spark-submit or Databricks configured, else local[*].",
+    ),
+]
+
 
 def _open(
     orders: list[Path],
@@ -125,12 +142,16 @@ def _open(
     config: Path | None,
     preset: str | None,
     near: Path,
+    engine: str = "polars",
+    spark_remote: str | None = None,
 ) -> Tables:
+    from segcli.api import open_tables
     from segcli.inputs.config import find_config, load_settings
-    from segcli.inputs.read import open_tables
 
     config_path = config if config is not None else find_config(near)
     settings = load_settings(config_path) if config_path else None
+    if spark_remote is not None:  # how PySpark's builder is told to use Spark Connect
+        os.environ["SPARK_REMOTE"] = spark_remote
     return open_tables(
         orders,
         lines=lines,
@@ -139,6 +160,7 @@ def _open(
         products=products,
         settings=settings,
         preset=preset,
+        engine=engine,
     )
 
 
@@ -179,6 +201,8 @@ def build(
             "--replace", help="If a different snapshot exists, keep it renamed and write."
         ),
     ] = False,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Build one segment and write it as a frozen snapshot CSV (with a manifest beside it)."""
     from segcli import api, render
@@ -186,8 +210,9 @@ def build(
     with reporting():
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         path = (
             None
@@ -300,6 +325,8 @@ def preview(
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
     rows: Annotated[int, typer.Option("-n", "--rows", help="How many rows to show.")] = 10,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Show how many customers a segment holds and its first rows, without writing a snapshot."""
     from segcli import api, render
@@ -308,8 +335,9 @@ def preview(
     with reporting():
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         members = api.build_members(target, tables, instant, library)
         data = render_csv(members.head(rows), timezone=tables.settings.timezone)
@@ -368,6 +396,8 @@ def run(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a JSON summary of the run here.")
     ] = None,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Build every segment in a folder in one pass over the data (safe for cron).
 
@@ -378,7 +408,10 @@ def run(
     from segcli.nightly import run_segments
 
     with reporting():
-        tables = _open(orders, lines, customers, reviews, products, config, preset, rules_dir)
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, rules_dir,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"building the segments of {rules_dir} as of {instant.date()}"):
             result = run_segments(

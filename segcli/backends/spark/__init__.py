@@ -14,6 +14,15 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segcli.errors import UsageError
+
+try:
+    import pyspark  # noqa: F401
+except ImportError as missing:
+    raise UsageError(
+        "--engine spark needs PySpark (and Java 17): pip install 'segcli[spark]'"
+    ) from missing
+
 from segcli.backends.spark.inputs import SparkInputs, open_inputs
 from segcli.backends.spark.members import members_frame
 from segcli.backends.spark.session import run, spark_session

@@ -12,10 +12,11 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from pyspark.errors import PySparkRuntimeError
 from pyspark.sql import SparkSession
 
 from segcli.backends.spark.cells import BAD_CELL
-from segcli.errors import InputError
+from segcli.errors import InputError, UsageError
 
 T = TypeVar("T")
 _BAD_CELL = re.compile(re.escape(BAD_CELL) + r"(.*?)(?:\s+SQLSTATE: \w+)?$", re.MULTILINE)
@@ -36,7 +37,13 @@ def spark_session() -> SparkSession:
     builder = SparkSession.builder.appName("segcli")
     if not _configured():
         builder = builder.master("local[*]").config("spark.ui.showConsoleProgress", "false")
-    return builder.getOrCreate()
+    try:
+        return builder.getOrCreate()
+    except PySparkRuntimeError as error:  # no Java, or a JVM that did not start
+        raise UsageError(
+            f"--engine spark cannot start a Spark session ({error.getErrorClass()}); it needs "
+            "Java 17 on PATH or JAVA_HOME (or --spark-remote sc://… for a Spark Connect server)"
+        ) from None
 
 
 def _configured() -> bool:
