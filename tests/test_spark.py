@@ -60,6 +60,9 @@ def spark() -> Iterator[Any]:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        # Tables of a few rows: compiling code for a query costs more than running it.
+        .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.adaptive.enabled", "false")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -74,10 +77,14 @@ def snapshots(
     *,
     engine: str,
     library: Sequence[Definition] = (),
-    **files: Path | None,
+    lines: Path | None = None,
+    customers: Path | None = None,
+    reviews: Path | None = None,
 ) -> dict[str, bytes]:
     """Each segment's snapshot bytes (with the Customer ID column), from one members table."""
-    tables = api.open_tables(orders, engine=engine, **files)
+    tables = api.open_tables(
+        orders, engine=engine, lines=lines, customers=customers, reviews=reviews
+    )
     instant = api.effective_as_of(None, as_of, tables.settings)  # type: ignore[arg-type]
     table = api.members_table(segments, tables, instant, library)
     return {
@@ -103,18 +110,21 @@ def assert_same(polars: dict[str, bytes], spark: dict[str, bytes], context: str)
 def test_every_rule_over_sample_data_gives_the_same_bytes(spark: Any, fmt: str) -> None:
     del spark
     rules = api.load_definitions([ROOT / "rules"])
-    files = {
-        "lines": SAMPLE / f"order_lines.{fmt}",
-        "customers": SAMPLE / f"customers.{fmt}",
-        "reviews": SAMPLE / f"reviews.{fmt}",
-    }
-    orders = SAMPLE / f"orders.{fmt}"
     both = [
-        snapshots(rules, orders, "2025-01-01", engine=e, library=rules, **files)
+        snapshots(
+            rules,
+            SAMPLE / f"orders.{fmt}",
+            "2025-01-01",
+            engine=e,
+            library=rules,
+            lines=SAMPLE / f"order_lines.{fmt}",
+            customers=SAMPLE / f"customers.{fmt}",
+            reviews=SAMPLE / f"reviews.{fmt}",
+        )
         for e in ("polars", "spark")
     ]
     assert sum(b.count(b"\n") - 1 for b in both[0].values()) > 1000, "sample segments are empty"
-    assert_same(*both, f"rules/ over sample_data/*.{fmt}")
+    assert_same(both[0], both[1], f"rules/ over sample_data/*.{fmt}")
 
 
 def test_cli_build_with_spark_writes_the_same_snapshot(spark: Any) -> None:
@@ -172,14 +182,13 @@ def _random_shop(seed: int, folder: Path) -> tuple[list[Definition], object, dic
     example = shops.Example(shop, first[1], dict(others))
     paths = shops.write_files(folder, example)
     paths[first[0]] = paths.pop("gen")
-    definitions = [
-        api.parse_definition(
-            paths[stem].read_text(encoding="utf-8"), source=str(paths[stem]), segment_id=stem,
-            base_dir=folder,
-        )  # fmt: skip
-        for stem in documents
-    ]
+    definitions = [_parse(paths[stem], stem) for stem in documents]
     return definitions, shop.as_of, paths
+
+
+def _parse(path: Path, stem: str) -> Definition:
+    text = path.read_text(encoding="utf-8")
+    return api.parse_definition(text, source=str(path), segment_id=stem, base_dir=path.parent)
 
 
 @pytest.mark.parametrize("seed", range(SHOPS))
@@ -187,13 +196,19 @@ def test_random_shops_and_definitions_give_the_same_bytes(spark: Any, seed: int)
     del spark
     with tempfile.TemporaryDirectory() as tmp:
         definitions, as_of, paths = _random_shop(seed, Path(tmp))
-        files = {"lines": paths["order_lines"], "customers": paths["customers"],
-                 "reviews": paths["reviews"]}  # fmt: skip
         both = [
-            snapshots(definitions, paths["orders"], as_of, engine=e, **files)
+            snapshots(
+                definitions,
+                paths["orders"],
+                as_of,
+                engine=e,
+                lines=paths["order_lines"],
+                customers=paths["customers"],
+                reviews=paths["reviews"],
+            )
             for e in ("polars", "spark")
         ]
-    assert_same(*both, f"random shop {seed}")
+    assert_same(both[0], both[1], f"random shop {seed}")
 
 
 # Hand-worked members of each segment of tests/spark_unicode/ (see its README.md).
@@ -212,10 +227,9 @@ UNICODE_MEMBERS = {
 def test_unicode_fixtures_on_both_engines(spark: Any) -> None:
     del spark
     definitions = api.load_definitions([UNICODE])
-    files = {"customers": UNICODE / "customers.csv"}
     for engine in ("polars", "spark"):
         found = snapshots(definitions, UNICODE / "orders.csv", "2025-01-01", engine=engine,
-                          **files)  # fmt: skip
+                          customers=UNICODE / "customers.csv")  # fmt: skip
         members = {
             name: [line.split(",", 1)[0] for line in data.decode().splitlines()[1:]]
             for name, data in found.items()

@@ -24,11 +24,12 @@ except ImportError as missing:
     ) from missing
 
 from segcli.backends.spark.inputs import SparkInputs, open_inputs
-from segcli.backends.spark.members import members_frame
+from segcli.backends.spark.members import customer_row, members_frame
 from segcli.backends.spark.session import run, spark_session
-from segcli.plan import EXPORT_COLUMNS
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from segcli.backends import InputRequest, Inputs
     from segcli.plan import FeaturePlan
     from segcli.spec.model import Rule
@@ -41,18 +42,13 @@ class SparkEngine:
         return run(lambda: open_inputs(spark_session(), request))
 
     def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
-        frame = members_frame(plan, _spark_inputs(inputs))
-        table = pl.from_arrow(run(frame.toArrow))
-        assert isinstance(table, pl.DataFrame)
-        return table.with_columns(
-            pl.col("registered_at").dt.convert_time_zone("UTC"),
-            pl.col(EXPORT_COLUMNS[-1]).cast(pl.Int64),
-        )
+        return _collect(members_frame(plan, _spark_inputs(inputs)))
 
     def customer_values(
         self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
     ) -> dict[str, object] | None:
-        raise NotImplementedError("why on the spark engine")
+        row = _collect(customer_row(plan, _spark_inputs(inputs), customer, rules))
+        return row.row(0, named=True) if row.height else None
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         """Spark's physical plan of the members query."""
@@ -61,6 +57,15 @@ class SparkEngine:
         with contextlib.redirect_stdout(out):
             frame.explain()
         return out.getvalue()
+
+
+def _collect(frame: DataFrame) -> pl.DataFrame:
+    """A (small) result on the driver, with the dtypes the Polars engine gives: timestamps are
+    UTC instants whatever the session's time zone."""
+    table = pl.from_arrow(run(frame.toArrow))
+    assert isinstance(table, pl.DataFrame)
+    instants = [n for n, t in table.schema.items() if isinstance(t, pl.Datetime)]
+    return table.with_columns(pl.col(n).dt.convert_time_zone("UTC") for n in instants)
 
 
 def _spark_inputs(inputs: Inputs) -> SparkInputs:

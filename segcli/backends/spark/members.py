@@ -4,6 +4,7 @@ boolean column (rules.py), and only the members leave the cluster."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, assert_never
 
 from pyspark.sql import Column, DataFrame
@@ -19,7 +20,7 @@ from segcli.backends.spark.compare import (
     text_compare,
 )
 from segcli.backends.spark.inputs import ORDER_EMAIL_RAW
-from segcli.backends.spark.rules import segment_flag, window_test
+from segcli.backends.spark.rules import compile_rule, segment_flag, window_test
 from segcli.periods import Window
 from segcli.plan import (
     EXPORT_COLUMNS,
@@ -38,7 +39,7 @@ from segcli.spec.fields import ITEM_FIELDS
 
 if TYPE_CHECKING:
     from segcli.backends.spark.inputs import SparkInputs
-    from segcli.spec.model import FieldTest
+    from segcli.spec.model import FieldTest, Rule
 
 ORDER_EMAIL = "__segcli_order_email"
 
@@ -46,6 +47,7 @@ ORDER_EMAIL = "__segcli_order_email"
 def _net() -> Column:
     """An order's spend: total less refunds (columns are built only once a session exists)."""
     return F.col("total_cents") - F.col("refunded_cents")
+
 
 _ATTRIBUTE_TYPES = {"registered_at": "timestamp", "accepts_marketing": "boolean"}
 
@@ -62,6 +64,25 @@ def members_frame(plan: FeaturePlan, inputs: SparkInputs) -> DataFrame:
     return members.select(
         *EXPORT_COLUMNS,
         *(F.col(f).alias(segment_column(d)) for d, f in zip(plan.segments, flags, strict=True)),
+    )
+
+
+def customer_row(
+    plan: FeaturePlan, inputs: SparkInputs, customer: str, rules: Sequence[Rule]
+) -> DataFrame:
+    """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
+    `rules[i]` holds, and each segment's flag (for `segcli why`)."""
+    wanted = customer.strip().lower()
+    table = customer_frame(plan, inputs)
+    match = (F.lower(F.col(KEY)) == F.lit(wanted)) | (F.col("email") == F.lit(wanted))
+    return (
+        table.filter(match)
+        .select(
+            "*",
+            *(compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)),
+            *(segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments),
+        )
+        .limit(1)
     )
 
 
@@ -158,8 +179,10 @@ def _item_test(item: tuple[FieldTest, ...]) -> Column:
 def _aggregate_lines(lines: DataFrame, orders: DataFrame, plan: FeaturePlan) -> DataFrame:
     """Lines joined to their (seen) orders, then one group-by per customer."""
     features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
-    items = {item: f"__segcli_item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
-    tested = lines.select("order_id", "quantity", *(_item_test(i).alias(n) for i, n in items.items()))
+    distinct = dict.fromkeys(f.item for f in features)
+    items = {item: f"__segcli_item{i}" for i, item in enumerate(distinct)}
+    flags = (_item_test(item).alias(name) for item, name in items.items())
+    tested = lines.select("order_id", "quantity", *flags)
     where_columns = dict.fromkeys(_order_column(w.field) for f in features for w in f.where)
     seen = orders.select("order_id", KEY, "ordered_at", *where_columns)
     joined = tested.join(seen, on="order_id", how="inner")

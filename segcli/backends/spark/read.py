@@ -9,6 +9,7 @@ says to run `segcli normalize` first.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,9 +70,7 @@ def check_settings(settings: Settings, preset: str | None) -> None:
         )
 
 
-def read_files(
-    spark: SparkSession, spec: PathSpec, table: str, settings: Settings
-) -> TableFiles:
+def read_files(spark: SparkSession, spec: PathSpec, table: str, settings: Settings) -> TableFiles:
     """Every file of one table as one frame, with its columns resolved and checked."""
     items: list[str | Path] = [spec] if isinstance(spec, str | Path) else list(spec)
     parts = [_read_item(spark, item, table, settings) for item in items]
@@ -90,7 +89,8 @@ def _read_item(
     text = str(item)
     if "://" in text:
         fmt = _SUFFIXES.get(_suffix(text), "parquet")  # a folder of parts: Parquet
-        locations, sources = [text], ()
+        locations: list[str] = [text]
+        sources: tuple[Path, ...] = ()
     else:
         found = expand_paths(item, table)  # InputError for a missing file, as on one machine
         formats = {f.format for f in found}
@@ -102,6 +102,9 @@ def _read_item(
         locations = [str(f.path.absolute()) for f in found]
         sources = tuple(f.path for f in found)
     reader = spark.read.format(fmt).option("recursiveFileLookup", "true")
+    if fmt == "csv" and sources:
+        # The header read here: Spark would run a job per table to read it.
+        reader = reader.schema(_csv_schema(sources[0], settings))
     if fmt == "csv":
         reader = reader.options(
             header="true",
@@ -114,13 +117,19 @@ def _read_item(
             enforceSchema="false",  # every file's header is checked against the first one
         )
     frame = reader.load(locations)
-    position = (
-        F.col("_metadata.row_index") if fmt == "parquet" else F.monotonically_increasing_id()
-    )
+    position = F.col("_metadata.row_index") if fmt == "parquet" else F.monotonically_increasing_id()
     frame = frame.withColumn(
         ROW_ORDER, F.struct(F.col("_metadata.file_path").alias(_FILE), position.alias(_POSITION))
     )
     return frame, sources
+
+
+def _csv_schema(path: Path, settings: Settings) -> T.StructType:
+    """Every column of a CSV file's header, as text (types are never inferred)."""
+    with path.open(encoding=settings.encoding, newline="") as handle:
+        header = next(csv.reader(handle, delimiter=settings.delimiter or ","), [])
+    names = [name.removeprefix("\ufeff") for name in header]
+    return T.StructType([T.StructField(name, T.StringType()) for name in names])
 
 
 def _suffix(text: str) -> str:
@@ -213,5 +222,3 @@ def non_blank_rows(files: TableFiles) -> Column:
     for other in used[1:]:
         test = test | other
     return test
-
-

@@ -49,9 +49,7 @@ def spark_session() -> SparkSession:
 def _configured() -> bool:
     """Whether something other than segcli says where Spark runs: Spark Connect, spark-submit
     (which starts Python with a gateway to its JVM) or a master in the environment."""
-    return any(
-        name in os.environ for name in ("SPARK_REMOTE", "PYSPARK_GATEWAY_PORT", "MASTER")
-    )
+    return any(name in os.environ for name in ("SPARK_REMOTE", "PYSPARK_GATEWAY_PORT", "MASTER"))
 
 
 def run(action: Callable[[], T]) -> T:
