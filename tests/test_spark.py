@@ -60,8 +60,10 @@ def spark() -> Iterator[Any]:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
-        # Tables of a few rows: compiling code for a query costs more than running it.
+        # Tables of a few rows: compiling code for a query costs more than running it
+        # (interpreted expressions give the same results: this only changes the speed).
         .config("spark.sql.codegen.wholeStage", "false")
+        .config("spark.sql.codegen.factoryMode", "NO_CODEGEN")
         .config("spark.sql.adaptive.enabled", "false")
         .getOrCreate()
     )
