@@ -23,6 +23,7 @@ from segcli import api
 from segcli.cli import app
 from segcli.errors import InputError, UsageError
 from segcli.export import render_csv
+from segcli.inputs.settings import MoneyFormat, Settings
 from segcli.plan import EXPORT_COLUMNS, segment_column
 from segcli.spec.model import Definition
 
@@ -82,10 +83,12 @@ def snapshots(
     lines: Path | None = None,
     customers: Path | None = None,
     reviews: Path | None = None,
+    timezone: str = "UTC",
 ) -> dict[str, bytes]:
     """Each segment's snapshot bytes (with the Customer ID column), from one members table."""
+    settings = Settings(timezone=timezone)
     tables = api.open_tables(
-        orders, engine=engine, lines=lines, customers=customers, reviews=reviews
+        orders, engine=engine, lines=lines, customers=customers, reviews=reviews, settings=settings
     )
     instant = api.effective_as_of(None, as_of, tables.settings)  # type: ignore[arg-type]
     table = api.members_table(segments, tables, instant, library)
@@ -194,8 +197,15 @@ def _parse(path: Path, stem: str) -> Definition:
     return api.parse_definition(text, source=str(path), segment_id=stem, base_dir=path.parent)
 
 
-@pytest.mark.parametrize("seed", range(SHOPS))
-def test_random_shops_and_definitions_give_the_same_bytes(spark: Any, seed: int) -> None:
+ZONED = [(seed, "UTC") for seed in range(SHOPS)]
+ZONED += [(SHOPS, "Europe/London"), (SHOPS + 1, "America/New_York"), (SHOPS + 2, "Asia/Kolkata")]
+
+
+@pytest.mark.parametrize(("seed", "timezone"), ZONED)
+def test_random_shops_and_definitions_give_the_same_bytes(
+    spark: Any, seed: int, timezone: str
+) -> None:
+    """Local times in the project time zone, calendar days and periods there: the same."""
     del spark
     with tempfile.TemporaryDirectory() as tmp:
         definitions, as_of, paths = _random_shop(seed, Path(tmp))
@@ -208,10 +218,11 @@ def test_random_shops_and_definitions_give_the_same_bytes(spark: Any, seed: int)
                 lines=paths["order_lines"],
                 customers=paths["customers"],
                 reviews=paths["reviews"],
+                timezone=timezone,
             )
             for e in ("polars", "spark")
         ]
-    assert_same(both[0], both[1], f"random shop {seed}")
+    assert_same(both[0], both[1], f"random shop {seed} in {timezone}")
 
 
 # Hand-worked members of each segment of tests/spark_unicode/ (see its README.md).
@@ -258,6 +269,7 @@ def test_customer_values_say_which_rules_held(spark: Any) -> None:
     assert (row["customer_key"], row["rule0"], row["rule1"]) == ("U1", True, False)
     assert row[segment_column(kelvin)] is True
     assert engine.customer_values(plan, tables, "nobody", [kelvin.rule]) is None
+    assert "== Physical Plan ==" in engine.explain_plan(plan, tables)
 
 
 def test_layouts_for_the_single_machine_readers_are_refused(spark: Any, tmp_path: Path) -> None:
@@ -267,21 +279,29 @@ def test_layouts_for_the_single_machine_readers_are_refused(spark: Any, tmp_path
     if exports:
         with pytest.raises(InputError, match="segcli normalize"):
             api.open_tables(exports[0], engine="spark")
-    from segcli.inputs.settings import MoneyFormat, Settings
-
     euro = Settings(money=MoneyFormat(decimal_separator=","))
     with pytest.raises(UsageError, match="segcli normalize"):
         api.open_tables(SAMPLE / "orders.csv", engine="spark", settings=euro)
     del tmp_path
 
 
-def test_a_bad_money_cell_names_the_file_and_column(spark: Any, tmp_path: Path) -> None:
+def test_a_local_time_skipped_by_daylight_saving_is_bad_input(spark: Any, tmp_path: Path) -> None:
+    """01:30 on 2024-03-31 never happened in London: an error on both engines, not a guess."""
     del spark
     orders = tmp_path / "orders.csv"
     orders.write_text(
-        "order_id,customer_id,ordered_at,total\n1,C1,2024-01-01,10.00\n2,C1,2024-01-02,12,5\n",
+        "order_id,customer_id,ordered_at,total\n1,C1,2024-03-31 01:30:00,10.00\n",
         encoding="utf-8",
     )
+    vip = api.load_definitions([ROOT / "rules" / "vip.yaml"])
+    for engine in ("polars", "spark"):
+        with pytest.raises(InputError, match=r"orders\.csv.*ordered_at"):
+            snapshots(vip, orders, "2025-01-01", engine=engine, timezone="Europe/London")
+
+
+def test_a_bad_money_cell_names_the_file_and_column(spark: Any, tmp_path: Path) -> None:
+    del spark
+    orders = tmp_path / "orders.csv"
     orders.write_text(
         "order_id,customer_id,ordered_at,total\n1,C1,2024-01-01,10.00\n2,C1,2024-01-02,1.234\n",
         encoding="utf-8",

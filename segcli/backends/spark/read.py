@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
@@ -49,6 +50,12 @@ class TableFiles:
 
 def check_settings(settings: Settings, preset: str | None) -> None:
     """The settings only the single-machine readers apply: a clear error, never ignored."""
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"unknown time zone '{settings.timezone}'; use an IANA name like Europe/London"
+        ) from None
     problems = []
     if preset is not None:
         problems.append(f"--preset {preset}")
