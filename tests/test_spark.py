@@ -272,17 +272,29 @@ def test_customer_values_say_which_rules_held(spark: Any) -> None:
     assert "== Physical Plan ==" in engine.explain_plan(plan, tables)
 
 
-def test_layouts_for_the_single_machine_readers_are_refused(spark: Any, tmp_path: Path) -> None:
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.mark.parametrize(
+    ("table", "name"),
+    [
+        ("orders", "shopify_enavant_orders_export_1.pseudonymized.csv"),
+        ("customers", "shopify_customers_export_2024_truncated.pseudonymized.csv"),
+    ],
+)
+def test_a_shopify_export_is_refused_with_the_way_out(spark: Any, table: str, name: str) -> None:
     del spark
-    shopify = ROOT.parent / "shared" / "data"
-    exports = sorted(shopify.glob("*orders*.csv"))
-    if exports:
-        with pytest.raises(InputError, match="segcli normalize"):
-            api.open_tables(exports[0], engine="spark")
-    euro = Settings(money=MoneyFormat(decimal_separator=","))
-    with pytest.raises(UsageError, match="segcli normalize"):
+    export = SHARED / name
+    orders, customers = (export, None) if table == "orders" else (SAMPLE / "orders.csv", export)
+    with pytest.raises(InputError, match=f"Shopify {table} export; run `segcli normalize` first"):
+        api.open_tables(orders, customers=customers, engine="spark")
+
+
+def test_settings_for_the_single_machine_readers_are_refused(spark: Any) -> None:
+    del spark
+    euro = Settings(money=MoneyFormat(decimal_separator=","), date_format="%d/%m/%Y")
+    with pytest.raises(UsageError, match=r"`money:`, `date_format:` need .*segcli normalize"):
         api.open_tables(SAMPLE / "orders.csv", engine="spark", settings=euro)
-    del tmp_path
 
 
 def test_a_local_time_skipped_by_daylight_saving_is_bad_input(spark: Any, tmp_path: Path) -> None:
@@ -308,4 +320,16 @@ def test_a_bad_money_cell_names_the_file_and_column(spark: Any, tmp_path: Path) 
     )
     vip = api.load_definitions([ROOT / "rules" / "vip.yaml"])
     with pytest.raises(InputError, match=r"orders\.csv: column 'total': .*money"):
+        snapshots(vip, orders, "2025-01-01", engine="spark")
+
+
+def test_a_ragged_csv_row_is_bad_input(spark: Any, tmp_path: Path) -> None:
+    del spark
+    orders = tmp_path / "orders.csv"
+    orders.write_text(
+        "order_id,customer_id,ordered_at,total\n1,C1,2024-01-01,10.00\n2,C1,2024-01-02\n",
+        encoding="utf-8",
+    )
+    vip = api.load_definitions([ROOT / "rules" / "vip.yaml"])
+    with pytest.raises(InputError, match=r"orders\.csv: cannot read .*more or fewer fields"):
         snapshots(vip, orders, "2025-01-01", engine="spark")
