@@ -9,7 +9,7 @@ message names the file, the column and what to do (the engine turns it into an I
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from pyspark.sql import Column
@@ -41,7 +41,7 @@ _WHAT = {
     "boolean": "true/false",
 }
 ISO = (
-    r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2})?(?:\.(\d{1,9}))?)?"
+    r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(?:(:\d{2})(?:\.(\d{1,9}))?)?)?"
     rf"{WHITE_SPACE}*(Z|z|[+-]\d{{2}}:?\d{{2}})?$"
 )
 Parsed = tuple[Column, Column | None]
@@ -180,8 +180,5 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 def instant(moment: datetime) -> Column:
     """A UTC instant as a Spark timestamp literal, independent of the session time zone."""
-    micros = (moment - _EPOCH) // _MICRO
+    micros = (moment - _EPOCH) // timedelta(microseconds=1)
     return F.timestamp_micros(F.lit(micros))
-
-
-_MICRO = datetime(1970, 1, 1, 0, 0, 0, 1, tzinfo=UTC) - _EPOCH
