@@ -264,11 +264,11 @@ def test_customer_values_say_which_rules_held(spark: Any) -> None:
         [kelvin], tables, api.effective_as_of(kelvin, "2025-01-01", tables.settings)
     )
     engine = load_engine("spark")
-    row = engine.customer_values(plan, tables, " u1@EXAMPLE.com", [kelvin.rule, sigma.rule])
-    assert row is not None
-    assert (row["customer_key"], row["rule0"], row["rule1"]) == ("U1", True, False)
-    assert row[segment_column(kelvin)] is True
-    assert engine.customer_values(plan, tables, "nobody", [kelvin.rule]) is None
+    rows = engine.customer_values(
+        plan, tables, [" u1@EXAMPLE.com", "U6", "nobody"], [kelvin.rule, sigma.rule]
+    )
+    found = {r["customer_key"]: (r["rule0"], r["rule1"], r[segment_column(kelvin)]) for r in rows}
+    assert found == {"U1": (True, False, True), "U6": (False, True, False)}
     assert "== Physical Plan ==" in engine.explain_plan(plan, tables)
 
 

@@ -24,7 +24,7 @@ except ImportError as missing:
     ) from missing
 
 from segcli.backends.spark.inputs import SparkInputs, open_inputs
-from segcli.backends.spark.members import customer_row, members_frame
+from segcli.backends.spark.members import customer_rows, members_frame
 from segcli.backends.spark.session import run, spark_session
 
 if TYPE_CHECKING:
@@ -45,10 +45,11 @@ class SparkEngine:
         return _collect(members_frame(plan, _spark_inputs(inputs)))
 
     def customer_values(
-        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
-    ) -> dict[str, object] | None:
-        row = _collect(customer_row(plan, _spark_inputs(inputs), customer, rules))
-        return row.row(0, named=True) if row.height else None
+        self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
+    ) -> list[dict[str, object]]:
+        """The per-customer rows of the customers named (ids or emails, any case), one job."""
+        rows = _collect(customer_rows(plan, _spark_inputs(inputs), customers, rules))
+        return rows.to_dicts()
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         """Spark's physical plan of the members query."""

@@ -67,22 +67,18 @@ def members_frame(plan: FeaturePlan, inputs: SparkInputs) -> DataFrame:
     )
 
 
-def customer_row(
-    plan: FeaturePlan, inputs: SparkInputs, customer: str, rules: Sequence[Rule]
+def customer_rows(
+    plan: FeaturePlan, inputs: SparkInputs, customers: Sequence[str], rules: Sequence[Rule]
 ) -> DataFrame:
-    """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
-    `rules[i]` holds, and each segment's flag (for `segcli why`)."""
-    wanted = customer.strip().lower()
+    """The per-customer rows of the customers named (each an id or email, any case), with
+    `rule<i>`: whether `rules[i]` holds, and each segment's flag (for `segcli why`)."""
+    wanted = [c.strip().lower() for c in customers]
     table = customer_frame(plan, inputs)
-    match = (F.lower(F.col(KEY)) == F.lit(wanted)) | (F.col("email") == F.lit(wanted))
-    return (
-        table.filter(match)
-        .select(
-            "*",
-            *(compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)),
-            *(segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments),
-        )
-        .limit(1)
+    match = F.lower(F.col(KEY)).isin(*wanted) | F.col("email").isin(*wanted)
+    return table.filter(match).select(
+        "*",
+        *(compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)),
+        *(segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments),
     )
 
 
