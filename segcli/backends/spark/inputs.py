@@ -12,6 +12,7 @@ from pyspark.sql import functions as F  # noqa: N812
 
 from segcli.backends.spark import cells
 from segcli.backends.spark.read import (
+    FIRST_ROW_WINS,
     ROW_ORDER,
     TableFiles,
     check_settings,
@@ -88,7 +89,7 @@ def open_inputs(spark: SparkSession, request: InputRequest) -> SparkInputs:
 def _rows(files: TableFiles, settings: Settings) -> DataFrame:
     """The table's parsed canonical columns, the identity cells as written and the row order."""
     columns = parsed(files, settings)
-    extra: list[Column] = [F.col(ROW_ORDER)]
+    extra: list[Column] = [F.col(ROW_ORDER)] if files.table in FIRST_ROW_WINS else []
     if files.table == "orders":
         extra += [raw_cell(files, "customer_id").alias("__raw_cid"),
                   raw_cell(files, "email").alias("__raw_email")]  # fmt: skip

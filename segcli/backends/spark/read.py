@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 NORMALIZE = "run `segcli normalize` first and give Spark its output"
 ROW_ORDER = "__segcli_row_order"  # (file path, row position): "first row wins" made explicit
+FIRST_ROW_WINS = frozenset({"customers", "products"})  # the tables that need ROW_ORDER
 _FILE = "__segcli_file"
 _POSITION = "__segcli_position"
 _SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".tsv": "csv", ".txt": "csv"}
@@ -124,10 +125,12 @@ def _read_item(
             enforceSchema="false",  # every file's header is checked against the first one
         )
     frame = reader.load(locations)
-    position = F.col("_metadata.row_index") if fmt == "parquet" else F.monotonically_increasing_id()
-    frame = frame.withColumn(
-        ROW_ORDER, F.struct(F.col("_metadata.file_path").alias(_FILE), position.alias(_POSITION))
-    )
+    if table in FIRST_ROW_WINS:
+        position = (
+            F.col("_metadata.row_index") if fmt == "parquet" else F.monotonically_increasing_id()
+        )
+        order = F.struct(F.col("_metadata.file_path").alias(_FILE), position.alias(_POSITION))
+        frame = frame.withColumn(ROW_ORDER, order)
     return frame, sources
 
 
