@@ -35,15 +35,19 @@ def spark_session() -> SparkSession:
     if active is not None:
         return active
     builder = SparkSession.builder.appName("segcli")
-    if not _configured():
+    local = not _configured()
+    if local:
         builder = builder.master("local[*]").config("spark.ui.showConsoleProgress", "false")
     try:
-        return builder.getOrCreate()
+        session = builder.getOrCreate()
     except PySparkRuntimeError as error:  # no Java, or a JVM that did not start
         raise UsageError(
             f"--engine spark cannot start a Spark session ({error.getErrorClass()}); it needs "
             "Java 17 on PATH or JAVA_HOME (or --spark-remote sc://… for a Spark Connect server)"
         ) from None
+    if local:  # stderr is for segcli's own messages; a cluster's logging is its owner's choice
+        session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _configured() -> bool:
