@@ -3,6 +3,7 @@ PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo test lint typecheck bench sample-data clean
@@ -19,6 +20,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv/ and install segcli with its dev tools and matplotlib
 
+# PySpark (about 450 MB) only for the tests and the Spark engine: `make demo` stays light.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
 demo: $(STAMP) ## build the VIP segment over sample_data/ into snapshots/ and show it
 	$(BIN)/segcli build rules/vip.yaml sample_data/orders.parquet --lines sample_data/order_lines.parquet \
 		--customers sample_data/customers.parquet --as-of 2025-01-01
@@ -26,16 +32,16 @@ demo: $(STAMP) ## build the VIP segment over sample_data/ into snapshots/ and sh
 	@head -n 11 snapshots/vip/2025-01-01.csv
 	$(BIN)/segcli verify snapshots/vip/2025-01-01.csv
 
-test: $(STAMP) ## run the whole test suite
+test: $(SPARK_STAMP) ## run the whole test suite (the Spark engine's too: needs Java 17)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP) ## ruff and mypy --strict
+lint: $(SPARK_STAMP) ## ruff and mypy --strict (the Spark engine is type-checked against PySpark)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 
-typecheck: $(STAMP) ## mypy --strict only
+typecheck: $(SPARK_STAMP) ## mypy --strict only
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 

@@ -119,6 +119,23 @@ AsOfOpt = Annotated[
     ),
 ]
 
+EngineOpt = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="Where segments are computed: polars (this machine) or spark (a Spark session: "
+        "see docs/spark.md).",
+    ),
+]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        help="Spark Connect URL (sc://host:15002) for --engine spark. Default: $SPARK_REMOTE, "
+        "else the session spark-submit or Databricks configured, else local[*].",
+    ),
+]
+
 
 def _open(
     orders: list[Path],
@@ -129,12 +146,16 @@ def _open(
     config: Path | None,
     preset: str | None,
     near: Path,
+    engine: str = "polars",
+    spark_remote: str | None = None,
 ) -> Inputs:
     from segcli import api
     from segcli.inputs.config import find_project_config, load_settings
 
     config_path = config if config is not None else find_project_config(near, orders)
     settings = load_settings(config_path) if config_path else None
+    if spark_remote is not None:  # how PySpark's builder is told to use Spark Connect
+        os.environ["SPARK_REMOTE"] = spark_remote
     return api.open_tables(
         orders,
         lines=lines,
@@ -143,6 +164,7 @@ def _open(
         products=products,
         settings=settings,
         preset=preset,
+        engine=engine,
     )
 
 
@@ -183,6 +205,8 @@ def build(
             "--replace", help="If a different snapshot exists, keep it renamed and write."
         ),
     ] = False,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Build one segment and write it as a frozen snapshot CSV (with a manifest beside it)."""
     from segcli import api, render
@@ -190,8 +214,9 @@ def build(
     with reporting():
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         path = (
             None
@@ -366,6 +391,8 @@ def preview(
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
     rows: Annotated[int, typer.Option("-n", "--rows", help="How many rows to show.")] = 10,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Show how many customers a segment holds and its first rows, without writing a snapshot."""
     from segcli import api, render
@@ -374,8 +401,9 @@ def preview(
     with reporting():
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         members = api.build_members(target, tables, instant, library)
         data = render_csv(members.head(rows), timezone=tables.settings.timezone)
@@ -471,6 +499,8 @@ def run(
             help="Each customer only in the highest-priority segment that holds (priority: N).",
         ),
     ] = False,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Build every segment in a folder in one pass over the data (safe for cron).
 
@@ -481,7 +511,10 @@ def run(
     from segcli.nightly import run_segments
 
     with reporting():
-        tables = _open(orders, lines, customers, reviews, products, config, preset, rules_dir)
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, rules_dir,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"building the segments of {rules_dir} as of {instant.date()}"):
             result = run_segments(
