@@ -221,15 +221,17 @@ def make_manifest(
     `inputs`: the input files described once for many snapshots (hashing them is the cost);
     by default they are described here. `library`: the definitions `in_segment` may name, whose
     hashes the definition's hash covers."""
-    from segcli.manifest import Manifest, describe_inputs  # noqa: PLC0415
+    from segcli.manifest import Manifest  # noqa: PLC0415
 
+    engine = load_engine(tables.engine)
     return Manifest(
         segment_id=definition.segment_id,
         segment_name=definition.name,
         definition_sha256=definition_sha256(definition, library),
         as_of=as_of.isoformat(),
         timezone=tables.settings.timezone,
-        inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),
+        inputs=tuple(engine.describe_inputs(tables) if inputs is None else inputs),
+        input_fingerprint=engine.fingerprint,
     )
 
 

@@ -59,11 +59,13 @@ _TEXT_FIELDS: Final = (
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    """One input file as it was when the snapshot was built."""
+    """One input file as it was when the snapshot was built: by its sha256, or (inputs too big
+    to read twice: the Spark engine's) by its size and modification time alone."""
 
     path: str
     size: int
-    sha256: str
+    sha256: str = ""  # empty when fingerprinted by size and modification time
+    modified: str = ""  # ISO 8601 UTC, with the size-mtime fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,8 @@ class Manifest:
     tool_version: str = segcli.__version__
     created_at: str = ""
     exclusive: Exclusive | None = None  # written only for an exclusive run
+    # How the inputs were fingerprinted: SHA256 (every byte) or SIZE_MTIME
+    input_fingerprint: str = "sha256"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,19 +124,26 @@ def hash_file(path: Path) -> str:
         return hashlib.file_digest(stream, "sha256").hexdigest()
 
 
-def describe_inputs(paths: Iterable[Path]) -> list[InputFile]:
-    """Path (absolute), size and sha256 of each input; a folder stands for the files in it."""
+SHA256, SIZE_MTIME = "sha256", "size-mtime"
+
+
+def describe_inputs(paths: Iterable[Path], fingerprint: str = SHA256) -> list[InputFile]:
+    """Path (absolute), size and sha256 of each input (with SIZE_MTIME: size and modification
+    time, no byte read); a folder stands for the files in it."""
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
     described: list[InputFile] = []
     for file in files:
         try:
-            size = file.stat().st_size
-            digest = hash_file(file)
+            stat = file.stat()
+            if fingerprint == SIZE_MTIME:
+                modified = datetime.fromtimestamp(stat.st_mtime, UTC).isoformat()
+                described.append(InputFile(str(file.absolute()), stat.st_size, modified=modified))
+            else:
+                described.append(InputFile(str(file.absolute()), stat.st_size, hash_file(file)))
         except OSError as error:
             raise SnapshotError(f"cannot read input {file}: {error.strerror}") from error
-        described.append(InputFile(path=str(file.absolute()), size=size, sha256=digest))
     return described
 
 
@@ -187,10 +198,15 @@ def complete_manifest(manifest: Manifest, data: bytes, *, now: datetime | None =
 
 
 def manifest_json(manifest: Manifest) -> bytes:
-    """The manifest as UTF-8 JSON, keys in field order, with a trailing newline."""
+    """The manifest as UTF-8 JSON, keys in field order, with a trailing newline. A sha256
+    fingerprint (the default) is written as manifests always were; a size-mtime one says so."""
     fields = dataclasses.asdict(manifest)
     if fields["exclusive"] is None:
         del fields["exclusive"]
+    unused = "modified" if manifest.input_fingerprint == SHA256 else "sha256"
+    if manifest.input_fingerprint == SHA256:
+        del fields["input_fingerprint"]
+    fields["inputs"] = [{k: v for k, v in f.items() if k != unused} for f in fields["inputs"]]
     document = {"format": MANIFEST_FORMAT, **fields}
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -217,9 +233,15 @@ def _manifest_from_dict(document: dict[str, Any]) -> Manifest:
     values["output_size"] = _typed(document, "output_size", int)
     values["header"] = tuple(str(name) for name in _typed(document, "header", list))
     values["inputs"] = tuple(
-        InputFile(path=str(item["path"]), size=int(item["size"]), sha256=str(item["sha256"]))
+        InputFile(
+            path=str(item["path"]),
+            size=int(item["size"]),
+            sha256=str(item.get("sha256", "")),
+            modified=str(item.get("modified", "")),
+        )
         for item in _typed(document, "inputs", list)
     )
+    values["input_fingerprint"] = str(document.get("input_fingerprint", SHA256))
     if isinstance(note := document.get("exclusive"), dict):
         priority = note.get("priority")
         values["exclusive"] = Exclusive(

@@ -267,10 +267,10 @@ def _members(
 
 
 def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
-    from segcli.manifest import describe_inputs  # noqa: PLC0415
+    from segcli.backends import load_engine  # noqa: PLC0415
 
     try:
-        return tuple(describe_inputs(tables.sources))
+        return tuple(load_engine(tables.engine).describe_inputs(tables))
     except SnapshotError as error:  # every snapshot of the run fails with it
         return error
 

@@ -3,8 +3,10 @@ counting a snapshot's rows."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import os
 from pathlib import Path
 
 import polars as pl
@@ -17,10 +19,14 @@ import segcli
 from segcli.errors import SnapshotError
 from segcli.export import encode_csv
 from segcli.manifest import (
+    SHA256,
+    SIZE_MTIME,
+    InputFile,
     csv_shape,
     describe_inputs,
     hash_bytes,
     hash_file,
+    manifest_json,
     manifest_path,
     read_manifest,
     rendered_shape,
@@ -99,3 +105,25 @@ def test_manifest_row_count_by_polars_equals_the_csv_module(rows: list[list[str]
     data = encode_csv(cells, header=header)
     assert rendered_shape(data) == csv_shape(io.BytesIO(data))
     assert rendered_shape(data).rows == len(rows)
+
+
+def test_a_size_mtime_manifest_says_so_and_reads_back(tmp_path: Path) -> None:
+    """Inputs fingerprinted by size and modification time (the Spark engine's) are written
+    without a sha256 and with the fingerprint named; the default stays as manifests were."""
+    data = tmp_path / "orders.parquet"
+    data.write_bytes(b"PAR1 not really")
+    os.utime(data, (1_700_000_000, 1_700_000_000))
+    (described,) = describe_inputs([data], SIZE_MTIME)
+    assert described == InputFile(str(data.absolute()), 15, modified="2023-11-14T22:13:20+00:00")
+    record = dataclasses.replace(manifest(), inputs=(described,), input_fingerprint=SIZE_MTIME)
+    document = json.loads(manifest_json(record))
+    assert document["input_fingerprint"] == "size-mtime"
+    assert document["inputs"] == [
+        {"path": str(data.absolute()), "size": 15, "modified": "2023-11-14T22:13:20+00:00"}
+    ]
+    written = tmp_path / "x.manifest.json"
+    written.write_bytes(manifest_json(record))
+    assert read_manifest(written) == record
+    hashed = json.loads(manifest_json(dataclasses.replace(record, input_fingerprint=SHA256)))
+    assert "input_fingerprint" not in hashed
+    assert "modified" not in hashed["inputs"][0]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.inputs.sources import PathSpec
+    from segcli.manifest import InputFile
     from segcli.plan import FeaturePlan
     from segcli.spec.grid import Grid
     from segcli.spec.model import Rule
@@ -76,6 +77,7 @@ class Engine(Protocol):
     """One engine: inputs in, members table out; plus what `why` and `explain` need."""
 
     name: str
+    fingerprint: str  # how describe_inputs fingerprints files: manifest.SHA256 or SIZE_MTIME
 
     def open_inputs(self, request: InputRequest) -> Inputs:
         """Open (lazily, reading no data yet) the inputs; bad files raise InputError."""
@@ -100,6 +102,11 @@ class Engine(Protocol):
         the grid), per group (CELL_GROUP: the index of the first of `group_columns` that holds,
         null for none), counted in CELL_CUSTOMERS; one pass, every customer of the plan's
         per-customer table."""
+        ...
+
+    def describe_inputs(self, inputs: Inputs) -> list[InputFile]:
+        """Every input file for a manifest, fingerprinted as `fingerprint` says; SnapshotError
+        when one cannot be read."""
         ...
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:

@@ -25,6 +25,7 @@ from segcli.errors import UsageError
 from segcli.inputs.checks import QueryRunner
 from segcli.inputs.read import open_tables
 from segcli.inputs.tables import Tables
+from segcli.manifest import SHA256, InputFile, describe_inputs
 from segcli.plan import EXPORT_COLUMNS, KEY, FeaturePlan, segment_column
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 class PolarsEngine:
     name = "polars"
+    fingerprint = SHA256  # files on one machine: hashing every byte is affordable
 
     def open_inputs(self, request: InputRequest) -> Tables:
         return open_tables(
@@ -82,6 +84,9 @@ class PolarsEngine:
         table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
         cells = grid_cells(table, grid, plan, list(group_columns))
         return QueryRunner(tables).collect(cells, _roles(plan))
+
+    def describe_inputs(self, inputs: Inputs) -> list[InputFile]:
+        return describe_inputs(inputs.sources, self.fingerprint)
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         tables = _tables(inputs)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from segcli.errors import UsageError
+from segcli.manifest import SIZE_MTIME, InputFile
 
 try:
     import pyspark  # noqa: F401
@@ -23,6 +24,7 @@ except ImportError as missing:
         "--engine spark needs PySpark (and Java 17): pip install 'segcli[spark]'"
     ) from missing
 
+from segcli.backends.spark.files import describe_files
 from segcli.backends.spark.inputs import SparkInputs, open_inputs
 from segcli.backends.spark.members import customer_rows, members_frame
 from segcli.backends.spark.session import run, spark_session
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
 
 class SparkEngine:
     name = "spark"
+    fingerprint = SIZE_MTIME  # see files.py
 
     def open_inputs(self, request: InputRequest) -> SparkInputs:
         return run(lambda: open_inputs(spark_session(), request))
@@ -57,6 +60,9 @@ class SparkEngine:
     ) -> pl.DataFrame:
         del plan, inputs, group_columns  # grids are not computed on Spark yet
         raise UsageError(f"segcli grid runs on the default engine, not spark (grid {grid.name})")
+
+    def describe_inputs(self, inputs: Inputs) -> list[InputFile]:
+        return describe_files(spark_session(), _spark_inputs(inputs))
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         """Spark's physical plan of the members query."""

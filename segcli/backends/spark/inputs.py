@@ -43,6 +43,7 @@ class SparkInputs:
     settings: Settings
     sources: tuple[Path, ...]
     has_registration_date: bool
+    uris: tuple[str, ...] = ()  # inputs Spark resolves itself, not files of this machine
 
     @property
     def engine(self) -> str:
@@ -83,6 +84,7 @@ def open_inputs(spark: SparkSession, request: InputRequest) -> SparkInputs:
         sources=tuple(path for read in files.values() for path in read.sources),
         has_registration_date="customers" in files
         and "registered_at" in files["customers"].columns,
+        uris=tuple(uri for read in files.values() for uri in read.uris),
     )
 
 

@@ -47,6 +47,7 @@ class TableFiles:
     columns: dict[str, str]  # canonical column -> file column
     sources: tuple[Path, ...]
     label: str  # how messages name the files
+    uris: tuple[str, ...] = ()  # locations Spark resolves itself (s3a://, abfss://, hdfs://…)
 
 
 def check_settings(settings: Settings, preset: str | None) -> None:
@@ -88,7 +89,8 @@ def read_files(spark: SparkSession, spec: PathSpec, table: str, settings: Settin
     label = ", ".join(str(item) for item in items)
     sources = tuple(path for _frame, found in parts for path in found)
     columns = _resolve_columns(frame.columns, table, settings, label)
-    return TableFiles(table, frame, columns, sources, label)
+    uris = tuple(str(item) for item in items if "://" in str(item))
+    return TableFiles(table, frame, columns, sources, label, uris)
 
 
 def _read_item(
