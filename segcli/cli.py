@@ -344,7 +344,7 @@ def explain(
     definition: Annotated[Path, typer.Argument(help="The segment definition (YAML).")],
     orders: Annotated[
         list[Path] | None,
-        typer.Argument(help="Orders file(s): give the data to also print the Polars plan."),
+        typer.Argument(help="Orders file(s): give the data to also print the engine's plan."),
     ] = None,
     lines: LinesOpt = None,
     customers: CustomersOpt = None,
@@ -353,9 +353,11 @@ def explain(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Say what a segment means: its rules in plain words, the periods as dates, the semantics
-    in force (which orders count, how spend is computed) and, given the data, the Polars plan."""
+    in force (which orders count, how spend is computed) and, given the data, the engine's plan."""
     from segcli import api
     from segcli.explain import explain_text
     from segcli.inputs.settings import Settings
@@ -365,8 +367,9 @@ def explain(
         tables = None
         if orders:
             tables = _open(
-                orders, lines, customers, reviews, products, config, preset, definition.parent
-            )
+                orders, lines, customers, reviews, products, config, preset, definition.parent,
+                engine, spark_remote,
+            )  # fmt: skip
         settings = tables.settings if tables else _settings(config, definition.parent) or Settings()
         instant = api.effective_as_of(target, as_of, settings)
         typer.echo(explain_text(target, library, instant, settings, tables))
@@ -422,6 +425,8 @@ def why(
     config: ConfigOpt = None,
     preset: PresetOpt = None,
     as_of: AsOfOpt = None,
+    engine: EngineOpt = "polars",
+    spark_remote: SparkRemoteOpt = None,
 ) -> None:
     """Explain one customer: which rules held, which did not, and the values they saw."""
     from segcli import api, render
@@ -430,8 +435,9 @@ def why(
     with reporting():
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            engine, spark_remote,
+        )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         member, lines_ = why_lines(target, library, tables, instant, customer)
         render.print_why(target.segment_id, member, lines_)

@@ -364,3 +364,16 @@ def test_a_spark_snapshot_fingerprints_its_inputs_by_size_and_time(
     ]
     assert document["inputs"] == expected
     assert verify_snapshot(out).ok
+
+
+def test_why_on_spark_says_what_the_default_engine_says(spark: Any) -> None:
+    del spark
+    common = ["why", str(ROOT / "rules" / "lapsed_big_spenders.yaml"), "C00007",
+              str(ROOT / "sample_data" / "orders.parquet"), "--customers",
+              str(ROOT / "sample_data" / "customers.parquet"), "--as-of", "2025-01-01"]  # fmt: skip
+    polars = CliRunner().invoke(app, common)
+    spark_run = CliRunner().invoke(app, [*common, "--engine", "spark"])
+    assert polars.exit_code == 0, polars.stderr
+    assert spark_run.exit_code == 0, spark_run.stderr
+    assert spark_run.stdout == polars.stdout
+    assert "total_spend" in polars.stdout
