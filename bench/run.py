@@ -10,13 +10,16 @@ For one scale: generate the data if needed (bench/generate.py), then
    group-by per table;
 4. the start-up cost: `segcli --help` and `segcli validate rules/`.
 Every segment's members must agree between segcli, Polars and DuckDB (and the one-pass run with
-the one-by-one builds), or the benchmark stops with the difference. Prints one markdown report
-and writes it to bench/results/<scale>.md.
+the one-by-one builds), and from Parquet `segcli build --with-id` and both reference scripts must
+write the same snapshot CSV byte for byte, or the benchmark stops with the difference. Prints
+one markdown report and writes it to bench/results/<scale>.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import itertools
 import os
 import shutil
 import sys
@@ -49,7 +52,7 @@ SEGMENTS = BENCH / "segments"
 RESULTS = BENCH / "results"
 PYTHON = sys.executable
 SEGCLI = str(Path(sys.executable).parent / "segcli")
-TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.15, 1.3, 1.5, 0.3
+TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.3, 1.3, 1.5, 0.3
 
 
 @dataclass(slots=True)
@@ -75,6 +78,11 @@ class Bench:
         args = ["--lines", str(f["order_lines"]), "--customers", str(f["customers"])]
         return args + (["--reviews", str(f["reviews"])] if reviews else [])
 
+    @property
+    def snapshots(self) -> Path:
+        """Where the processes' snapshot CSVs are written, to be compared byte for byte."""
+        return self.folder / "snapshots"
+
     def say(self, text: str) -> None:
         print(text, flush=True)
         self.report.append(text)
@@ -93,6 +101,21 @@ def check(segment: str, fmt: str, found: dict[str, list[str]]) -> int:
     return len(first)
 
 
+def same_bytes(segment: str, fmt: str, written: dict[str, Path]) -> None:
+    """Every process wrote the same snapshot CSV, byte for byte, or stop with a diff."""
+    (first_name, first), *others = written.items()
+    expected = first.read_bytes()
+    for name, path in others:
+        found = path.read_bytes()
+        if found != expected:
+            diff = difflib.unified_diff(
+                expected.decode().splitlines(), found.decode().splitlines(), first_name, name,
+                lineterm="", n=1,
+            )  # fmt: skip
+            shown = "\n".join(itertools.islice(diff, 40))
+            raise SystemExit(f"SNAPSHOT BYTES DIFFER {segment} ({fmt}):\n{shown}")
+
+
 def segcli_keys(frame: pl.DataFrame) -> list[str]:
     return [str(k) for k in frame["customer_key"].to_list()]
 
@@ -108,17 +131,25 @@ def parquet_row(b: Bench, segment: str, definition: Definition) -> tuple[list[st
         ),
         b.runs,
     )
-    con = reference_duckdb.connect(b.folder, "parquet", b.as_of)
-    duck, duck_keys = timed(lambda: reference_duckdb.members(segment, con, b.as_of), b.runs)
+    db = reference_duckdb.connect(b.folder, "parquet", b.as_of)
+    duck, duck_keys = timed(lambda: reference_duckdb.members(segment, db, b.as_of), b.runs)
     found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
     members = check(segment, "parquet", found)
     orders = str(b.files("parquet")["orders"])
+    out = b.snapshots / segment
+    out.mkdir(parents=True, exist_ok=True)
     cli = timed_process(
         [SEGCLI, "build", str(definition.source), orders, *b.data_args("parquet"),
-         "--as-of", generate.AS_OF, "-o", "-"], b.runs,
+         "--as-of", generate.AS_OF, "--with-id", "-o", "-"], b.runs, stdout=out / "segcli.csv",
     )  # fmt: skip
-    script = timed_process(reference_command("reference_polars.py", segment, b, "parquet"), b.runs)
-    _, duck_rss = run_process(reference_command("reference_duckdb.py", segment, b, "parquet"))
+    script = timed_process(
+        reference_command("reference_polars.py", segment, b, "parquet"), b.runs,
+        stdout=out / "polars.csv",
+    )  # fmt: skip
+    _, duck_rss = run_process(
+        reference_command("reference_duckdb.py", segment, b, "parquet"), out / "duckdb.csv"
+    )
+    same_bytes(segment, "parquet", {n: out / f"{n}.csv" for n in ("segcli", "polars", "duckdb")})
     return [
         segment, members, seconds(lib.seconds), ratio(lib.seconds, pol.seconds, TARGET_SEGMENT),
         seconds(cli.seconds), ratio(cli.seconds, script.seconds, TARGET_SEGMENT),
@@ -144,9 +175,9 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
         b.runs,
         warm_up=b.scale == "S",
     )
-    con = reference_duckdb.connect(b.folder, "csv", b.as_of)
+    db = reference_duckdb.connect(b.folder, "csv", b.as_of)
     duck, duck_keys = timed(
-        lambda: reference_duckdb.members(segment, con, b.as_of), b.runs, warm_up=b.scale == "S"
+        lambda: reference_duckdb.members(segment, db, b.as_of), b.runs, warm_up=b.scale == "S"
     )
     found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
     check(segment, "csv", found)
@@ -164,8 +195,8 @@ def segment_sections(b: Bench, definitions: dict[str, Definition]) -> None:
         rows.append(row)
         print("  ", *row, file=sys.stderr, flush=True)
     b.say(f"\n### One segment from Parquet (median of {b.runs} warm runs, seconds; RSS in MB)\n")
-    b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.15)", "segcli CLI",
-                 "× script (≤1.15)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
+    b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.3)", "segcli CLI",
+                 "× script (≤1.3)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
                  "RSS segcli CLI", "RSS Polars script", "RSS DuckDB script"], rows))  # fmt: skip
     rows = []
     for segment, definition in definitions.items():
