@@ -3,7 +3,8 @@
 For one scale: generate the data if needed (bench/generate.py), then
 1. per bench segment (bench/segments/*.yaml), from Parquet: segcli as a library call and as a
    whole CLI process, the hand-written Polars query in-process and as a script process, DuckDB
-   SQL; medians of warm runs, ratios to hand-written Polars, peak RSS of each process;
+   SQL; medians of warm runs, ratios to hand-written Polars, peak RSS of each process; for both
+   data shapes (the benchmark's own, and Parquet as a warehouse writes it: see generate.py);
 2. the same from CSV (segcli vs `pl.scan_csv` + the hand-written query, and DuckDB);
 3. `segcli run` over every rules/*.yaml (one shared pass) against the same segments built one by
    one, and against the floor: scanning the columns those rules need from each table plus one
@@ -62,6 +63,7 @@ class Bench:
     as_of: datetime
     runs: int
     report: list[str] = field(default_factory=list)
+    shape: str = "benchmark"  # of the data in `folder` (see generate.py)
 
     def files(self, fmt: str, *, reviews: bool = False) -> dict[str, Path]:
         names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
@@ -188,16 +190,24 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
     ]  # fmt: skip
 
 
-def segment_sections(b: Bench, definitions: dict[str, Definition]) -> None:
+def parquet_section(b: Bench, definitions: dict[str, Definition]) -> dict[str, Timing]:
+    """One segment at a time from Parquet; returns segcli's library timings by segment."""
     rows, parquet_lib = [], {}
     for segment, definition in definitions.items():
         row, parquet_lib[segment] = parquet_row(b, segment, definition)
         rows.append(row)
         print("  ", *row, file=sys.stderr, flush=True)
-    b.say(f"\n### One segment from Parquet (median of {b.runs} warm runs, seconds; RSS in MB)\n")
+    b.say(f"\n### One segment from Parquet, {b.shape} shape (median of {b.runs} warm runs, "
+          "seconds; RSS in MB)\n")  # fmt: skip
     b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.3)", "segcli CLI",
                  "× script (≤1.3)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
                  "RSS segcli CLI", "RSS Polars script", "RSS DuckDB script"], rows))  # fmt: skip
+    return parquet_lib
+
+
+def csv_section(
+    b: Bench, definitions: dict[str, Definition], parquet_lib: dict[str, Timing]
+) -> None:
     rows = []
     for segment, definition in definitions.items():
         rows.append(csv_row(b, segment, definition, parquet_lib[segment]))
@@ -329,9 +339,12 @@ def main() -> None:
     folder = generate.ensure(args.scale)
     as_of = reference_polars.parse_as_of(generate.AS_OF)
     b = Bench(args.scale, folder, as_of, args.runs or (5 if args.scale == "S" else 3))
+    warehouse = generate.ensure(args.scale, "warehouse")
+    w = Bench(args.scale, warehouse, as_of, b.runs, b.report, shape="warehouse")
     definitions = {d.segment_id: d for d in api.load_definitions(sorted(SEGMENTS.glob("*.yaml")))}
     header(b)
-    segment_sections(b, definitions)
+    csv_section(b, definitions, parquet_section(b, definitions))
+    parquet_section(w, definitions)
     run_section(b)
     startup_section(b)
     b.say(f"\nLoad average at end: {load()}.")
