@@ -41,6 +41,10 @@ ISO = (
     r"^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2})(:\d{2}(?:\.\d{1,9})?)?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$"
 )
 Parsed = tuple[pl.Expr, pl.Expr | None, Fallback | None]
+# Zones that are UTC under another name: local wall-clock time there is UTC, never skipped.
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+                       "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "GMT0", "Etc/Greenwich",
+                       "Greenwich"})  # fmt: skip
 
 
 def timestamp(
@@ -64,9 +68,13 @@ def timestamp(
             return stamp, None, None
         if dtype.time_zone:
             return stamp.dt.convert_time_zone("UTC"), None, None
+        if tz in UTC_NAMES:  # no wall-clock time is skipped: nothing can be bad
+            return stamp.dt.replace_time_zone("UTC"), None, None
         local = localize(stamp, tz)  # a wall-clock time skipped by DST is a bad cell
         return local, raw.is_not_null() & local.is_null(), None
     if dtype == pl.Date:
+        if tz in UTC_NAMES:
+            return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), None, None
         local = localize(raw.cast(pl.Datetime("us")), tz)
         return local, raw.is_not_null() & local.is_null(), None
     return pl.lit(None, pl.Datetime("us", "UTC")), raw.is_not_null(), None

@@ -73,9 +73,12 @@ def build_customer_table(
     computes every buyer's earliest email."""
     orders, known, gate = scope(plan, tables, exclude, gated=gated, lines=lines)
     keys = identity(tables)
-    per_customer = _aggregate_orders(orders, plan, keys, emails=order_emails is None)
+    emails = order_emails is None and tables.order_emails
+    per_customer = _aggregate_orders(orders, plan, keys, emails=emails)
     if order_emails is not None:  # its customers all have orders: none is lost or added
         per_customer = per_customer.join(order_emails.lazy(), on=KEY, how="left")
+    elif not tables.order_emails:  # no email column: no order's email stands in
+        per_customer = per_customer.with_columns(pl.lit(None, pl.String).alias(ORDER_EMAIL))
     table = _join_customers(per_customer, known, gated=gate is not None)
     if plan.needs_lines:
         if tables.lines is None:
@@ -111,9 +114,10 @@ def order_email_query(
     costs more than it saves: when they are not Parquet (every cell would be parsed again);
     when a gate already narrows the orders to few customers' (`scope`); without a customers
     table; and when the orders have no customer_id column (matched to customers by email,
-    every order would be read). `lines`: as for `build_members_table`."""
+    every order would be read); and when the orders have no email column at all (nothing to
+    find). `lines`: as for `build_members_table`."""
     matched_by_email = tables.orders_by_email is not None
-    if not tables.orders_parquet or matched_by_email:
+    if not tables.orders_parquet or matched_by_email or not tables.order_emails:
         return None
     narrowed = lines is not None and buyers_gate(plan) is not None
     known = known_customers(tables.customers)
