@@ -24,6 +24,7 @@ Format, exactly:
 
 from __future__ import annotations
 
+import io
 import zoneinfo
 from typing import Final
 
@@ -91,7 +92,7 @@ def render_lines(
     check_timezone(timezone)
     frame = members.lazy() if isinstance(members, pl.DataFrame) else members
     frame = _with_optional_columns(frame, timezone)
-    cells = frame.select(
+    cells = frame.with_columns(_data_cell_exprs()).select(
         pl.col("customer_key").cast(pl.String).alias(_SORT_KEY),
         *_export_cell_exprs(with_id=with_id),
         *keep,
@@ -112,8 +113,10 @@ def check_timezone(timezone: str) -> None:
         raise UsageError(f"unknown time zone '{timezone}'; use an IANA name such as UTC") from error
 
 
-def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
-    """One String expression per export column, named by its header, in header order."""
+def _data_cell_exprs() -> list[pl.Expr]:
+    """The text of the cells that come from data, each named by its header (a stage of its
+    own: neutralize_formula reads a cell eight times, and a cell like Name, built from three
+    columns, would otherwise be built eight times)."""
     data_cells = {
         CUSTOMER_ID_HEADER: _text("customer_key"),
         "Name": _name_cell(),
@@ -123,12 +126,18 @@ def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
         "Country": _text("country"),
         "Postal Code": _text("postal_code"),
     }
-    generated_cells = {
-        "Date Registered": pl.col(_REGISTERED_ON).dt.to_string("%Y-%m-%d"),
-        "Lifetime Spend": money_text(pl.col("spend_cents")),
+    return [expr.alias(name) for name, expr in data_cells.items()]
+
+
+def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
+    """One String expression per export column, named by its header, in header order (over
+    the `_data_cell_exprs` stage)."""
+    exprs = {
+        name: neutralize_formula(pl.col(name))
+        for name in (e.meta.output_name() for e in _data_cell_exprs())
     }
-    exprs = {name: neutralize_formula(expr) for name, expr in data_cells.items()}
-    exprs.update(generated_cells)
+    exprs["Date Registered"] = pl.col(_REGISTERED_ON).dt.to_string("%Y-%m-%d")
+    exprs["Lifetime Spend"] = money_text(pl.col("spend_cents"))
     return [exprs[name].alias(name) for name in export_header(with_id=with_id)]
 
 
@@ -154,14 +163,21 @@ def _sorted_lines(
     sort_key = [_SORT_KEY] if _SORT_KEY in cells.columns else []
     lines = cells.lazy().select(*sort_key, line, *keep)
     if sort_key:
-        lines = lines.sort([_SORT_KEY, _LINE], nulls_last=True)
+        # Ties on the key are broken by the line; unique keys (members are) have none, and
+        # sorting by the key alone spares comparing whole lines.
+        tied = cells.get_column(_SORT_KEY).is_duplicated().any()
+        lines = lines.sort([_SORT_KEY, _LINE] if tied else _SORT_KEY, nulls_last=True)
     return lines.select(_LINE, *keep).collect()
 
 
 def _join(lines: pl.DataFrame, header: tuple[str, ...]) -> bytes:
-    body = lines.select((pl.col(_LINE) + LINE_END).str.join("")).item()
+    """The header line, then each rendered line as it is (never quoted again), LF-ended."""
     header_line = ",".join(_quote_text(name) for name in header) + LINE_END
-    return (header_line + str(body or "")).encode("utf-8")
+    body = io.BytesIO()
+    lines.select(_LINE).write_csv(
+        body, include_header=False, quote_style="never", line_terminator=LINE_END
+    )
+    return header_line.encode("utf-8") + body.getvalue()
 
 
 def money_text(cents: pl.Expr) -> pl.Expr:
