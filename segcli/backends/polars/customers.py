@@ -32,6 +32,7 @@ from segcli.backends.polars.orders import (
 )
 from segcli.backends.polars.rules import (
     buyers_gate,
+    orders_gate,
     segment_flag,
     window_test,
 )
@@ -79,7 +80,10 @@ def build_customer_table(
         per_customer = per_customer.join(order_emails.lazy(), on=KEY, how="left")
     elif not tables.order_emails:  # no email column: no order's email stands in
         per_customer = per_customer.with_columns(pl.lit(None, pl.String).alias(ORDER_EMAIL))
-    table = _join_customers(per_customer, known, gated=gate is not None)
+    buyers = orders_gate(plan) if gated else None
+    if buyers is not None:  # every member has orders that pass it
+        per_customer = per_customer.filter(buyers)
+    table = _join_customers(per_customer, known, gated=gate is not None, buyers=buyers is not None)
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
@@ -209,13 +213,16 @@ def _review_item(feature: ReviewAgg) -> pl.Expr:
 
 
 def _join_customers(
-    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool
+    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool, buyers: bool
 ) -> pl.LazyFrame:
     """The universe: every known customer plus every buyer (gated: the known customers only,
-    as no buyer without a customers row passes the gate)."""
+    as no buyer without a customers row passes the gate; `buyers`: only the buyers, as every
+    member has orders, so the many customers without any are never joined)."""
     if known is None:
         attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
+    elif buyers:
+        table = per_customer.join(known, on=KEY, how="inner" if gated else "left")
     elif gated:
         table = known.join(per_customer, on=KEY, how="left")
     else:

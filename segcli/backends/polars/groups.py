@@ -40,9 +40,11 @@ def aggregate_by_customer(
     """customer_key and one column per aggregate; rows whose identity normalizes to nothing
     (no id, no email) belong to nobody and are dropped."""
     per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
-    keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
-    if _numbers(rows):  # distinct integer ids have distinct texts: one group per customer
+    if _numbers(rows):  # the key is the id's text, and distinct ids have distinct texts
+        key = pl.col(RAW_KEY).cast(pl.String).alias(KEY)
+        keyed = per_raw.filter(pl.col(RAW_KEY).is_not_null()).with_columns(key)
         return keyed.select(KEY, *(a.name for a in aggregates))
+    keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
 
 
