@@ -92,9 +92,14 @@ def render_lines(
     check_timezone(timezone)
     frame = members.lazy() if isinstance(members, pl.DataFrame) else members
     frame = _with_optional_columns(frame, timezone)
-    cells = frame.with_columns(_data_cell_exprs()).select(
+    staged = frame.with_columns(_data_cell_exprs()).collect()
+    # Neutralizing builds every cell's prefixed form: only columns with a cell to prefix are.
+    names = [e.meta.output_name() for e in _data_cell_exprs()]
+    found = staged.select(_starts_like_formula(pl.col(n)).any() for n in names).row(0)
+    risky = frozenset(n for n, hit in zip(names, found, strict=True) if hit)
+    cells = staged.lazy().select(
         pl.col("customer_key").cast(pl.String).alias(_SORT_KEY),
-        *_export_cell_exprs(with_id=with_id),
+        *_export_cell_exprs(with_id=with_id, risky=risky),
         *keep,
     )
     return _sorted_lines(cells.collect(), export_header(with_id=with_id), keep)
@@ -129,11 +134,11 @@ def _data_cell_exprs() -> list[pl.Expr]:
     return [expr.alias(name) for name, expr in data_cells.items()]
 
 
-def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
+def _export_cell_exprs(*, with_id: bool, risky: frozenset[str]) -> list[pl.Expr]:
     """One String expression per export column, named by its header, in header order (over
-    the `_data_cell_exprs` stage)."""
+    the `_data_cell_exprs` stage); the `risky` data cells are neutralized."""
     exprs = {
-        name: neutralize_formula(pl.col(name))
+        name: neutralize_formula(pl.col(name)) if name in risky else pl.col(name)
         for name in (e.meta.output_name() for e in _data_cell_exprs())
     }
     exprs["Date Registered"] = pl.col(_REGISTERED_ON).dt.to_string("%Y-%m-%d")
@@ -157,8 +162,12 @@ def _sorted_lines(
     missing = [name for name in header if name not in cells.columns]
     if missing:
         raise SegcliError(f"cannot encode CSV: missing columns {missing}")
+    texts = [pl.col(name).cast(pl.String).fill_null("") for name in header]
+    # Quoting builds every cell's quoted form; a column with no cell to quote is left as it is.
+    quoting = cells.select(t.str.contains_any(_NEEDS_QUOTES).any() for t in texts).row(0)
     line = pl.concat_str(
-        [_quote(pl.col(name).cast(pl.String).fill_null("")) for name in header], separator=","
+        [_quote(t) if quote else t for t, quote in zip(texts, quoting, strict=True)],
+        separator=",",
     ).alias(_LINE)
     sort_key = [_SORT_KEY] if _SORT_KEY in cells.columns else []
     lines = cells.lazy().select(*sort_key, line, *keep)
@@ -192,10 +201,11 @@ def money_text(cents: pl.Expr) -> pl.Expr:
 
 def neutralize_formula(text: pl.Expr) -> pl.Expr:
     """Prefix ``'`` to text a spreadsheet would run as a formula (leading = + - @ tab CR)."""
-    starts_like_formula = pl.any_horizontal(
-        [text.str.starts_with(prefix) for prefix in FORMULA_PREFIXES]
-    )
-    return pl.when(starts_like_formula).then(pl.lit("'") + text).otherwise(text)
+    return pl.when(_starts_like_formula(text)).then(pl.lit("'") + text).otherwise(text)
+
+
+def _starts_like_formula(text: pl.Expr) -> pl.Expr:
+    return pl.any_horizontal([text.str.starts_with(prefix) for prefix in FORMULA_PREFIXES])
 
 
 def _text(column: str) -> pl.Expr:
