@@ -11,7 +11,13 @@ Orders are sorted by ordered_at (order ids grow with time), so Parquet row-group
 recent-period query skip most of the file. Orders run to 2025-03-01, two months past the as-of
 (2025-01-01) the benchmark uses, so the as-of cut-off matters.
 
-Run: `python bench/generate.py --scale S` (skips when the files exist with the same parameters).
+Two shapes of the same data (`--shape`): "benchmark" (above: text ids `C0000001`/`O000000001`,
+Decimal money, UTC timestamps, an email on orders, Parquet and CSV, in bench/data/<scale>) and
+"warehouse", Parquet as a warehouse writes it (Int64 customer and order ids, Float64 money, naive
+microsecond timestamps, no email on orders, Parquet only, in bench/data/<scale>-warehouse).
+
+Run: `python bench/generate.py --scale S [--shape warehouse]` (skips when the files exist with the
+same parameters).
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ ORDERS_TO = datetime(2025, 3, 1, tzinfo=UTC)
 AS_OF = "2025-01-01"
 DAY_US = 86_400_000_000
 TABLES = ("customers", "orders", "order_lines", "reviews")
+SHAPES = ("benchmark", "warehouse")
 STATUSES = {"refunded": 5, "cancelled": 3, "partially_refunded": 5, "paid": 87}
 
 
@@ -78,21 +85,30 @@ def _us(at: datetime) -> int:
     return int(at.timestamp() * 1_000_000)
 
 
-def stamp(scale: Scale) -> dict[str, object]:
-    return {"version": VERSION, "seed": SEED, **asdict(scale)}
+def stamp(scale: Scale, shape: str) -> dict[str, object]:
+    return {"version": VERSION, "seed": SEED, "shape": shape, **asdict(scale)}
 
 
-def paths(scale: str, fmt: str) -> dict[str, Path]:
+def folder(scale: str, shape: str) -> Path:
+    """Where a scale's data of one shape lives."""
+    return DATA / (scale if shape == "benchmark" else f"{scale}-{shape}")
+
+
+def formats(shape: str) -> tuple[str, ...]:
+    return ("parquet", "csv") if shape == "benchmark" else ("parquet",)
+
+
+def paths(scale: str, fmt: str, shape: str = "benchmark") -> dict[str, Path]:
     """Where each table of a scale lives, for one format ("parquet" or "csv")."""
-    return {t: DATA / scale / fmt / f"{t}.{fmt}" for t in TABLES}
+    return {t: folder(scale, shape) / fmt / f"{t}.{fmt}" for t in TABLES}
 
 
-def is_current(scale: Scale) -> bool:
-    marker = DATA / scale.name / "params.json"
-    files = [*paths(scale.name, "parquet").values(), *paths(scale.name, "csv").values()]
+def is_current(scale: Scale, shape: str) -> bool:
+    marker = folder(scale.name, shape) / "params.json"
+    files = [f for fmt in formats(shape) for f in paths(scale.name, fmt, shape).values()]
     if not marker.exists() or not all(f.exists() for f in files):
         return False
-    return bool(json.loads(marker.read_text()) == stamp(scale))
+    return bool(json.loads(marker.read_text()) == stamp(scale, shape))
 
 
 # ---- customers and how often they buy -------------------------------------------------------
@@ -305,54 +321,73 @@ def reviews_out(lines: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def warehouse(frame: pl.DataFrame) -> pl.DataFrame:
+    """A typed table as a warehouse writes it: Int64 ids (the number in `C0000042`, `O…`),
+    Float64 money, naive UTC timestamps, and orders without an email column."""
+    if "order_id" in frame.columns and "ordered_at" in frame.columns:
+        frame = frame.drop("email")
+    ids = [pl.col(c).str.slice(1).cast(pl.Int64) for c in ("customer_id", "order_id")
+           if c in frame.columns]  # fmt: skip
+    return frame.with_columns(
+        *ids,
+        pl.col(pl.Decimal).cast(pl.Float64),
+        pl.col(pl.Datetime("us", "UTC")).dt.replace_time_zone(None),
+    )
+
+
 # ---- driver ------------------------------------------------------------------------------------
 
 
-def write_scale(scale: Scale) -> None:
-    """Generate every table of a scale (both formats), then write the params stamp."""
+def write_scale(scale: Scale, shape: str = "benchmark") -> None:
+    """Generate every table of a scale (every format of the shape), then the params stamp."""
     started = time.monotonic()
-    root = DATA / scale.name
+    root = folder(scale.name, shape)
     shutil.rmtree(root, ignore_errors=True)
-    pq_paths, csv_paths = paths(scale.name, "parquet"), paths(scale.name, "csv")
+    pq_paths = paths(scale.name, "parquet", shape)
+    csv_paths = paths(scale.name, "csv", shape) if "csv" in formats(shape) else None
+    typed = warehouse if shape == "warehouse" else (lambda frame: frame)
     people = with_buying_plan(customers_frame(scale), scale.orders)
-    with TableWriter(pq_paths["customers"], csv_paths["customers"], 250_000) as out:
+    with TableWriter(
+        pq_paths["customers"], csv_paths["customers"] if csv_paths else None, 250_000
+    ) as out:
         for offset in range(0, people.height, scale.chunk):
-            out.write(customers_out(people.slice(offset, scale.chunk)))
+            out.write(typed(customers_out(people.slice(offset, scale.chunk))))
     skeleton = order_skeleton(people)
-    writers = [TableWriter(pq_paths[t], csv_paths[t], g) for t, g in
+    writers = [TableWriter(pq_paths[t], csv_paths[t] if csv_paths else None, g) for t, g in
                (("orders", 250_000), ("order_lines", 500_000), ("reviews", 250_000))]  # fmt: skip
     catalog = products()
     for offset in range(0, skeleton.height, scale.chunk):
         chunk = skeleton.slice(offset, scale.chunk)
         lines = make_lines(chunk, catalog)
-        writers[0].write(orders_out(make_orders(chunk, lines, people)))
-        writers[1].write(lines_out(lines))
-        writers[2].write(reviews_out(lines))
+        writers[0].write(typed(orders_out(make_orders(chunk, lines, people))))
+        writers[1].write(typed(lines_out(lines)))
+        writers[2].write(typed(reviews_out(lines)))
         print(f"  {scale.name}: {offset + chunk.height:,} / {skeleton.height:,} orders", flush=True)
     for writer in writers:
         writer.__exit__(None, None, None)
-    (root / "params.json").write_text(json.dumps(stamp(scale), indent=1))
+    (root / "params.json").write_text(json.dumps(stamp(scale, shape), indent=1))
     counts = ", ".join(f"{t} {w.rows:,}" for t, w in zip(TABLES[1:], writers, strict=True))
-    print(f"generated {scale.name}: customers {people.height:,}, {counts} "
+    print(f"generated {scale.name} ({shape}): customers {people.height:,}, {counts} "
           f"in {time.monotonic() - started:.1f} s → {root}")  # fmt: skip
 
 
-def ensure(scale_name: str) -> Path:
+def ensure(scale_name: str, shape: str = "benchmark") -> Path:
     """Generate a scale unless its files exist with matching parameters; returns its folder."""
     scale = SCALES[scale_name]
-    if not is_current(scale):
-        write_scale(scale)
-    return DATA / scale.name
+    if not is_current(scale, shape):
+        write_scale(scale, shape)
+    return folder(scale.name, shape)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--scale", choices=sorted(SCALES), default="S")
+    parser.add_argument("--shape", choices=SHAPES, default="benchmark")
     parser.add_argument("--force", action="store_true", help="regenerate even if current")
     args = parser.parse_args()
     if args.force:
-        shutil.rmtree(DATA / args.scale, ignore_errors=True)
-    print(ensure(args.scale))
+        shutil.rmtree(folder(args.scale, args.shape), ignore_errors=True)
+    print(ensure(args.scale, args.shape))
 
 
 if __name__ == "__main__":

@@ -60,13 +60,15 @@ def timed_process(
     before: Callable[[], None] | None = None,
     *,
     warm_up: bool = True,
+    stdout: Path | None = None,
 ) -> Timing:
-    """One warm-up run, then the median of `runs`; `before` runs ahead of each (untimed)."""
+    """One warm-up run, then the median of `runs`; `before` runs ahead of each (untimed);
+    `stdout`: the file each run writes its standard output to (the last run's is kept)."""
     times, peak = [], 0.0
     for attempt in range(runs + 1 if warm_up else runs):
         if before is not None:
             before()
-        seconds, rss = run_process(command)
+        seconds, rss = run_process(command, stdout)
         peak = max(peak, rss)
         if attempt or not warm_up:
             times.append(seconds)

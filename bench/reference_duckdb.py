@@ -2,7 +2,8 @@
 reference_polars.py: identity customer_id, as-of cut-off, integer cents, net spend, UTC calendar
 days, members need an email from the customers table or from an order up to the as-of).
 
-As a script it prints the sorted member ids, one per line:
+Like reference_polars.py it writes the same snapshot CSV as `segcli build --with-id`, relying on
+the same guarantees of the generated data. As a script it writes the CSV to stdout:
 `python bench/reference_duckdb.py vip --data bench/data/S --format parquet --as-of 2025-01-01`
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -37,69 +39,101 @@ def source(folder: Path, fmt: str, table: str) -> str:
     return f"read_csv('{path}', header = true, columns = {CSV_TYPES[table]})"
 
 
-def connect(folder: Path, fmt: str, as_of: datetime) -> duckdb.DuckDBPyConnection:
+@dataclass(frozen=True, slots=True)
+class Database:
     """A connection with views orders (seen: up to the as-of, cents), lines and customers."""
+
+    con: duckdb.DuckDBPyConnection
+    order_emails: bool  # the orders have an email column (warehouse-shaped orders have none)
+    naive: bool  # timestamps are naive (UTC by convention)
+
+    def ts(self, instant: datetime) -> str:
+        text = instant.astimezone(UTC).replace(tzinfo=None).isoformat()
+        return f"TIMESTAMP '{text}'" if self.naive else f"TIMESTAMPTZ '{text}+00:00'"
+
+
+def connect(folder: Path, fmt: str, as_of: datetime) -> Database:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    orders = source(folder, fmt, "orders")
+    described = con.execute(f"DESCRIBE SELECT * FROM {orders}").fetchall()
+    types = {row[0]: row[1] for row in described}
+    db = Database(con, "email" in types, types["ordered_at"] == "TIMESTAMP")
+    email = "email, " if db.order_emails else ""
+    money = {c: f"CAST({_exact(c, types[c])} AS BIGINT)" for c in ("total", "refunded")}
     con.execute(
-        "CREATE VIEW orders AS SELECT customer_id, email, order_id, ordered_at, "
-        "CAST(total * 100 AS BIGINT) AS total_cents, "
-        "CAST(coalesce(refunded, 0) * 100 AS BIGINT) AS refunded_cents "
-        f"FROM {source(folder, fmt, 'orders')} "
-        f"WHERE ordered_at <= {ts(as_of)} AND customer_id IS NOT NULL"
+        f"CREATE VIEW orders AS SELECT customer_id, {email}order_id, ordered_at, "
+        f"{money['total']} AS total_cents, coalesce({money['refunded']}, 0) AS refunded_cents "
+        f"FROM {orders} WHERE ordered_at <= {db.ts(as_of)} AND customer_id IS NOT NULL"
     )
     con.execute(f"CREATE VIEW lines AS SELECT * FROM {source(folder, fmt, 'order_lines')}")
     con.execute(f"CREATE VIEW customers AS SELECT * FROM {source(folder, fmt, 'customers')}")
-    return con
+    return db
 
 
-def ts(instant: datetime) -> str:
-    return f"TIMESTAMPTZ '{instant.astimezone(UTC).isoformat()}'"
+def _exact(column: str, dtype: str) -> str:
+    """Cents: exact from a DECIMAL, rounded to the cent from a DOUBLE."""
+    return f"round({column} * 100)" if dtype == "DOUBLE" else f"{column} * 100"
 
 
-MAILABLE = "LEFT JOIN customers c USING (customer_id) WHERE (c.email IS NOT NULL OR p.mailable)"
-PER = "bool_or(email IS NOT NULL) AS mailable"
+def per_customer(db: Database, *aggregates: str) -> str:
+    """The one group-by of a segment: its aggregates, net spend and the order email."""
+    email = "min(email)" if db.order_emails else "NULL::VARCHAR"
+    columns = ", ".join([*aggregates, "sum(total_cents - refunded_cents) AS spend"])
+    return f"SELECT customer_id, {columns}, {email} AS order_email FROM orders GROUP BY customer_id"
 
 
-def sql(segment: str, as_of: datetime) -> str:
-    """The query for one segment; the views come from connect()."""
+def sql(segment: str, db: Database, as_of: datetime) -> str:
+    """The export rows of one segment, sorted; the views come from connect()."""
     day = as_of.date() - timedelta(days=180)
+    cutoff, last = datetime(day.year, day.month, day.day, tzinfo=UTC), "max(ordered_at) AS last"
     queries = {
-        "vip": f"WITH p AS (SELECT customer_id, count(*) AS n, sum(total_cents - refunded_cents) "
-        f"AS spend, {PER} FROM orders GROUP BY customer_id) SELECT p.customer_id FROM p "
-        f"{MAILABLE} AND n > 2 AND spend > 50000",
-        "one_time_recent": f"WITH p AS (SELECT customer_id, count(*) AS n, max(ordered_at) AS "
-        f"last, {PER} FROM orders GROUP BY customer_id) SELECT p.customer_id FROM p {MAILABLE} "
-        f"AND n = 1 AND last > {ts(as_of - timedelta(days=90))}",
-        "lapsed_big_spenders": f"WITH p AS (SELECT customer_id, sum(total_cents - "
-        f"refunded_cents) AS spend, max(ordered_at) AS last, {PER} FROM orders GROUP BY "
-        f"customer_id) SELECT p.customer_id FROM p {MAILABLE} AND spend > 100000 "
-        f"AND last < {ts(datetime(day.year, day.month, day.day, tzinfo=UTC))}",
-        "brand_not_sku": _brand_not_sku(as_of),
-        "new_gb_ie_no_order": "SELECT customer_id FROM customers c WHERE registered_at > "
-        f"{ts(months_before(as_of, 12))} AND registered_at <= {ts(as_of)} AND country IN "
-        "('GB', 'IE') AND email IS NOT NULL AND NOT EXISTS (SELECT 1 FROM orders o "
-        "WHERE o.customer_id = c.customer_id)",
+        "vip": f"SELECT * FROM ({per_customer(db, 'count(*) AS n')}) WHERE n > 2 AND spend > 50000",
+        "one_time_recent": f"SELECT * FROM ({per_customer(db, 'count(*) AS n', last)}) "
+        f"WHERE n = 1 AND last > {db.ts(as_of - timedelta(days=90))}",
+        "lapsed_big_spenders": f"SELECT * FROM ({per_customer(db, last)}) "
+        f"WHERE spend > 100000 AND last < {db.ts(cutoff)}",
+        "brand_not_sku": _brand_not_sku(db, as_of),
+        "new_gb_ie_no_order": "SELECT customer_id, 0 AS spend, NULL::VARCHAR AS order_email "
+        f"FROM customers c WHERE registered_at > {db.ts(months_before(as_of, 12))} "
+        f"AND registered_at <= {db.ts(as_of)} AND country IN ('GB', 'IE') AND email IS NOT NULL "
+        "AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)",
     }
-    return f"SELECT customer_id FROM ({queries[segment]}) ORDER BY customer_id"
-
-
-def _brand_not_sku(as_of: datetime) -> str:
     return (
-        "WITH p AS (SELECT o.customer_id FROM lines l JOIN orders o USING (order_id) "
-        f"WHERE l.brand = '{BRAND}' OR l.sku = '{SKU}' GROUP BY o.customer_id "
-        f"HAVING bool_or(l.brand = '{BRAND}' AND o.ordered_at > {ts(months_before(as_of, 6))}) "
-        f"AND NOT bool_or(l.sku = '{SKU}')), "
-        "j AS (SELECT p.customer_id, c.email FROM p LEFT JOIN customers c USING (customer_id)) "
-        "SELECT customer_id FROM j WHERE email IS NOT NULL UNION ALL "
-        "SELECT DISTINCT o.customer_id FROM orders o SEMI JOIN j ON o.customer_id = j.customer_id "
-        "AND j.email IS NULL WHERE o.email IS NOT NULL"
+        'SELECT CAST(m.customer_id AS VARCHAR) AS "Customer ID", '
+        "coalesce(c.name, c.first_name || ' ' || c.last_name) AS \"Name\", "
+        'c.first_name AS "First Name", c.last_name AS "Last Name", '
+        'coalesce(c.email, m.order_email) AS "Email Address", '
+        'strftime(c.registered_at, \'%Y-%m-%d\') AS "Date Registered", c.country AS "Country", '
+        'c.postal_code AS "Postal Code", '
+        "printf('%d.%02d', m.spend // 100, m.spend % 100) AS \"Lifetime Spend\" "
+        f"FROM ({queries[segment]}) m JOIN customers c USING (customer_id) "
+        "WHERE coalesce(c.email, m.order_email) IS NOT NULL ORDER BY 1"
     )
 
 
-def members(segment: str, con: duckdb.DuckDBPyConnection, as_of: datetime) -> list[str]:
-    rows = con.execute(sql(segment, as_of)).fetchall()
-    return [str(row[0]) for row in rows]
+def _brand_not_sku(db: Database, as_of: datetime) -> str:
+    candidates = (
+        "SELECT o.customer_id FROM lines l JOIN orders o USING (order_id) "
+        f"WHERE l.brand = '{BRAND}' OR l.sku = '{SKU}' GROUP BY o.customer_id "
+        f"HAVING bool_or(l.brand = '{BRAND}' AND o.ordered_at > {db.ts(months_before(as_of, 6))}) "
+        f"AND NOT bool_or(l.sku = '{SKU}')"
+    )
+    email = "min(email)" if db.order_emails else "NULL::VARCHAR"
+    return (
+        f"SELECT customer_id, sum(total_cents - refunded_cents) AS spend, {email} AS order_email "
+        f"FROM orders WHERE customer_id IN ({candidates}) GROUP BY customer_id"
+    )
+
+
+def members(segment: str, db: Database, as_of: datetime) -> list[str]:
+    """Sorted member ids of one segment, with the query that writes its snapshot."""
+    return [str(row[0]) for row in db.con.execute(sql(segment, db, as_of)).fetchall()]
+
+
+def write_snapshot(segment: str, db: Database, as_of: datetime, path: str) -> None:
+    target = path.replace("'", "''")
+    db.con.execute(f"COPY ({sql(segment, db, as_of)}) TO '{target}' (FORMAT csv, HEADER)")
 
 
 def main() -> None:
@@ -110,8 +144,8 @@ def main() -> None:
     parser.add_argument("--as-of", default="2025-01-01")
     args = parser.parse_args()
     as_of = parse_as_of(args.as_of)
-    keys = members(args.segment, connect(args.data, args.format, as_of), as_of)
-    sys.stdout.write("".join(f"{k}\n" for k in keys))
+    sys.stdout.flush()
+    write_snapshot(args.segment, connect(args.data, args.format, as_of), as_of, "/dev/stdout")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 For one scale: generate the data if needed (bench/generate.py), then
 1. per bench segment (bench/segments/*.yaml), from Parquet: segcli as a library call and as a
    whole CLI process, the hand-written Polars query in-process and as a script process, DuckDB
-   SQL; medians of warm runs, ratios to hand-written Polars, peak RSS of each process;
+   SQL; medians of warm runs, ratios to hand-written Polars, peak RSS of each process; for both
+   data shapes (the benchmark's own, and Parquet as a warehouse writes it: see generate.py);
 2. the same from CSV (segcli vs `pl.scan_csv` + the hand-written query, and DuckDB);
 3. `segcli run` over every rules/*.yaml (one shared pass) against the same segments built one by
    one, and against the floor: scanning the columns those rules need from each table plus one
@@ -11,13 +12,16 @@ For one scale: generate the data if needed (bench/generate.py), then
 4. `segcli grid` (retention and rfm) against `segcli build rules/vip.yaml`, as CLI processes;
 5. the start-up cost: `segcli --help` and `segcli validate rules/`.
 Every segment's members must agree between segcli, Polars and DuckDB (and the one-pass run with
-the one-by-one builds), or the benchmark stops with the difference. Prints one markdown report
-and writes it to bench/results/<scale>.md.
+the one-by-one builds), and from Parquet `segcli build --with-id` and both reference scripts must
+write the same snapshot CSV byte for byte, or the benchmark stops with the difference. Prints
+one markdown report and writes it to bench/results/<scale>.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
+import itertools
 import os
 import shutil
 import sys
@@ -50,7 +54,7 @@ SEGMENTS = BENCH / "segments"
 RESULTS = BENCH / "results"
 PYTHON = sys.executable
 SEGCLI = str(Path(sys.executable).parent / "segcli")
-TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.15, 1.3, 1.5, 0.3
+TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.3, 1.3, 1.5, 0.3
 
 
 @dataclass(slots=True)
@@ -60,6 +64,7 @@ class Bench:
     as_of: datetime
     runs: int
     report: list[str] = field(default_factory=list)
+    shape: str = "benchmark"  # of the data in `folder` (see generate.py)
 
     def files(self, fmt: str, *, reviews: bool = False) -> dict[str, Path]:
         names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
@@ -75,6 +80,11 @@ class Bench:
         f = self.files(fmt, reviews=reviews)
         args = ["--lines", str(f["order_lines"]), "--customers", str(f["customers"])]
         return args + (["--reviews", str(f["reviews"])] if reviews else [])
+
+    @property
+    def snapshots(self) -> Path:
+        """Where the processes' snapshot CSVs are written, to be compared byte for byte."""
+        return self.folder / "snapshots"
 
     def say(self, text: str) -> None:
         print(text, flush=True)
@@ -94,6 +104,21 @@ def check(segment: str, fmt: str, found: dict[str, list[str]]) -> int:
     return len(first)
 
 
+def same_bytes(segment: str, fmt: str, written: dict[str, Path]) -> None:
+    """Every process wrote the same snapshot CSV, byte for byte, or stop with a diff."""
+    (first_name, first), *others = written.items()
+    expected = first.read_bytes()
+    for name, path in others:
+        found = path.read_bytes()
+        if found != expected:
+            diff = difflib.unified_diff(
+                expected.decode().splitlines(), found.decode().splitlines(), first_name, name,
+                lineterm="", n=1,
+            )  # fmt: skip
+            shown = "\n".join(itertools.islice(diff, 40))
+            raise SystemExit(f"SNAPSHOT BYTES DIFFER {segment} ({fmt}):\n{shown}")
+
+
 def segcli_keys(frame: pl.DataFrame) -> list[str]:
     return [str(k) for k in frame["customer_key"].to_list()]
 
@@ -109,17 +134,25 @@ def parquet_row(b: Bench, segment: str, definition: Definition) -> tuple[list[st
         ),
         b.runs,
     )
-    con = reference_duckdb.connect(b.folder, "parquet", b.as_of)
-    duck, duck_keys = timed(lambda: reference_duckdb.members(segment, con, b.as_of), b.runs)
+    db = reference_duckdb.connect(b.folder, "parquet", b.as_of)
+    duck, duck_keys = timed(lambda: reference_duckdb.members(segment, db, b.as_of), b.runs)
     found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
     members = check(segment, "parquet", found)
     orders = str(b.files("parquet")["orders"])
+    out = b.snapshots / segment
+    out.mkdir(parents=True, exist_ok=True)
     cli = timed_process(
         [SEGCLI, "build", str(definition.source), orders, *b.data_args("parquet"),
-         "--as-of", generate.AS_OF, "-o", "-"], b.runs,
+         "--as-of", generate.AS_OF, "--with-id", "-o", "-"], b.runs, stdout=out / "segcli.csv",
     )  # fmt: skip
-    script = timed_process(reference_command("reference_polars.py", segment, b, "parquet"), b.runs)
-    _, duck_rss = run_process(reference_command("reference_duckdb.py", segment, b, "parquet"))
+    script = timed_process(
+        reference_command("reference_polars.py", segment, b, "parquet"), b.runs,
+        stdout=out / "polars.csv",
+    )  # fmt: skip
+    _, duck_rss = run_process(
+        reference_command("reference_duckdb.py", segment, b, "parquet"), out / "duckdb.csv"
+    )
+    same_bytes(segment, "parquet", {n: out / f"{n}.csv" for n in ("segcli", "polars", "duckdb")})
     return [
         segment, members, seconds(lib.seconds), ratio(lib.seconds, pol.seconds, TARGET_SEGMENT),
         seconds(cli.seconds), ratio(cli.seconds, script.seconds, TARGET_SEGMENT),
@@ -145,9 +178,9 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
         b.runs,
         warm_up=b.scale == "S",
     )
-    con = reference_duckdb.connect(b.folder, "csv", b.as_of)
+    db = reference_duckdb.connect(b.folder, "csv", b.as_of)
     duck, duck_keys = timed(
-        lambda: reference_duckdb.members(segment, con, b.as_of), b.runs, warm_up=b.scale == "S"
+        lambda: reference_duckdb.members(segment, db, b.as_of), b.runs, warm_up=b.scale == "S"
     )
     found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
     check(segment, "csv", found)
@@ -158,16 +191,24 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
     ]  # fmt: skip
 
 
-def segment_sections(b: Bench, definitions: dict[str, Definition]) -> None:
+def parquet_section(b: Bench, definitions: dict[str, Definition]) -> dict[str, Timing]:
+    """One segment at a time from Parquet; returns segcli's library timings by segment."""
     rows, parquet_lib = [], {}
     for segment, definition in definitions.items():
         row, parquet_lib[segment] = parquet_row(b, segment, definition)
         rows.append(row)
         print("  ", *row, file=sys.stderr, flush=True)
-    b.say(f"\n### One segment from Parquet (median of {b.runs} warm runs, seconds; RSS in MB)\n")
-    b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.15)", "segcli CLI",
-                 "× script (≤1.15)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
+    b.say(f"\n### One segment from Parquet, {b.shape} shape (median of {b.runs} warm runs, "
+          "seconds; RSS in MB)\n")  # fmt: skip
+    b.say(table(["segment", "members", "segcli lib", "× Polars (≤1.3)", "segcli CLI",
+                 "× script (≤1.3)", "Polars", "Polars script", "DuckDB", "DuckDB × Polars",
                  "RSS segcli CLI", "RSS Polars script", "RSS DuckDB script"], rows))  # fmt: skip
+    return parquet_lib
+
+
+def csv_section(
+    b: Bench, definitions: dict[str, Definition], parquet_lib: dict[str, Timing]
+) -> None:
     rows = []
     for segment, definition in definitions.items():
         rows.append(csv_row(b, segment, definition, parquet_lib[segment]))
@@ -312,21 +353,32 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="segcli benchmark")
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="S")
     parser.add_argument("--runs", type=int, help="timed runs per figure (default 5 at S, else 3)")
+    parser.add_argument(
+        "--segments-only",
+        action="store_true",
+        help="only the one-segment tables from Parquet (both data shapes, bytes compared)",
+    )
     args = parser.parse_args()
     started = time.monotonic()
     folder = generate.ensure(args.scale)
     as_of = reference_polars.parse_as_of(generate.AS_OF)
     b = Bench(args.scale, folder, as_of, args.runs or (5 if args.scale == "S" else 3))
-    definitions = {d.segment_id: d for d in api.load_definitions([SEGMENTS])}
+    warehouse = generate.ensure(args.scale, "warehouse")
+    w = Bench(args.scale, warehouse, as_of, b.runs, b.report, shape="warehouse")
+    definitions = {d.segment_id: d for d in api.load_definitions(sorted(SEGMENTS.glob("*.yaml")))}
     header(b)
-    segment_sections(b, definitions)
-    run_section(b)
-    grid_section(b)
-    startup_section(b)
+    parquet_lib = parquet_section(b, definitions)
+    parquet_section(w, definitions)
+    if not args.segments_only:
+        csv_section(b, definitions, parquet_lib)
+        run_section(b)
+        grid_section(b)
+        startup_section(b)
     b.say(f"\nLoad average at end: {load()}.")
     b.say(f"\nBenchmark wall time {time.monotonic() - started:.0f} s (including generation).")
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.scale}.md").write_text("\n".join(b.report) + "\n")
+    name = f"{args.scale}-segments" if args.segments_only else args.scale
+    (RESULTS / f"{name}.md").write_text("\n".join(b.report) + "\n")
 
 
 if __name__ == "__main__":

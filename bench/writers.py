@@ -1,4 +1,5 @@
-"""Write one table chunk by chunk: Parquet row groups (one file) and CSV appends (one file)."""
+"""Write one table chunk by chunk: Parquet row groups (one file) and CSV appends (one file, or
+none)."""
 
 from __future__ import annotations
 
@@ -26,13 +27,15 @@ def utc(micros: str) -> pl.Expr:
 class TableWriter:
     """Append typed chunks of one table to `<parquet>` and `<csv>`; use as a context manager."""
 
-    def __init__(self, parquet: Path, csv: Path, row_group: int) -> None:
+    def __init__(self, parquet: Path, csv: Path | None, row_group: int) -> None:
         parquet.parent.mkdir(parents=True, exist_ok=True)
-        csv.parent.mkdir(parents=True, exist_ok=True)
         self._parquet_path, self._row_group = parquet, row_group
         self._parquet: pq.ParquetWriter | None = None
         self._schema: pa.Schema | None = None
-        self._csv: IO[bytes] = csv.open("wb")
+        self._csv: IO[bytes] | None = None
+        if csv is not None:
+            csv.parent.mkdir(parents=True, exist_ok=True)
+            self._csv = csv.open("wb")
         self.rows = 0
 
     def write(self, chunk: pl.DataFrame) -> None:
@@ -43,7 +46,8 @@ class TableWriter:
                 self._parquet_path, table.schema, compression="zstd", write_statistics=True
             )
         self._parquet.write_table(table.cast(self._schema), row_group_size=self._row_group)
-        chunk.write_csv(self._csv, include_header=self.rows == 0, datetime_format=CSV_TIME)
+        if self._csv is not None:
+            chunk.write_csv(self._csv, include_header=self.rows == 0, datetime_format=CSV_TIME)
         self.rows += chunk.height
 
     def __enter__(self) -> Self:
@@ -57,4 +61,5 @@ class TableWriter:
     ) -> None:
         if self._parquet is not None:
             self._parquet.close()
-        self._csv.close()
+        if self._csv is not None:
+            self._csv.close()

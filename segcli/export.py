@@ -1,4 +1,4 @@
-"""The fixed export format (docs/nightly.md): members → CSV bytes that mailing tools import.
+"""The fixed export format (DESIGN §5): members → CSV bytes that mailing tools import.
 
 Format, exactly:
 
@@ -24,6 +24,7 @@ Format, exactly:
 
 from __future__ import annotations
 
+import io
 from typing import Final
 
 import polars as pl
@@ -91,9 +92,14 @@ def render_lines(
     check_timezone(timezone)
     frame = members.lazy() if isinstance(members, pl.DataFrame) else members
     frame = _with_optional_columns(frame, timezone)
-    cells = frame.select(
+    staged = frame.with_columns(_data_cell_exprs()).collect()
+    # Neutralizing builds every cell's prefixed form: only columns with a cell to prefix are.
+    names = [e.meta.output_name() for e in _data_cell_exprs()]
+    found = staged.select(_starts_like_formula(pl.col(n)).any() for n in names).row(0)
+    risky = frozenset(n for n, hit in zip(names, found, strict=True) if hit)
+    cells = staged.lazy().select(
         pl.col("customer_key").cast(pl.String).alias(_SORT_KEY),
-        *_export_cell_exprs(with_id=with_id),
+        *_export_cell_exprs(with_id=with_id, risky=risky),
         *keep,
     )
     return _sorted_lines(cells.collect(), export_header(with_id=with_id), keep)
@@ -104,8 +110,10 @@ def join_lines(lines: pl.DataFrame, *, with_id: bool) -> bytes:
     return _join(lines, export_header(with_id=with_id))
 
 
-def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
-    """One String expression per export column, named by its header, in header order."""
+def _data_cell_exprs() -> list[pl.Expr]:
+    """The text of the cells that come from data, each named by its header (a stage of its
+    own: neutralize_formula reads a cell eight times, and a cell like Name, built from three
+    columns, would otherwise be built eight times)."""
     data_cells = {
         CUSTOMER_ID_HEADER: _text("customer_key"),
         "Name": _name_cell(),
@@ -115,12 +123,18 @@ def _export_cell_exprs(*, with_id: bool) -> list[pl.Expr]:
         "Country": _text("country"),
         "Postal Code": _text("postal_code"),
     }
-    generated_cells = {
-        "Date Registered": pl.col(_REGISTERED_ON).dt.to_string("%Y-%m-%d"),
-        "Lifetime Spend": money_text(pl.col("spend_cents")),
+    return [expr.alias(name) for name, expr in data_cells.items()]
+
+
+def _export_cell_exprs(*, with_id: bool, risky: frozenset[str]) -> list[pl.Expr]:
+    """One String expression per export column, named by its header, in header order (over
+    the `_data_cell_exprs` stage); the `risky` data cells are neutralized."""
+    exprs = {
+        name: neutralize_formula(pl.col(name)) if name in risky else pl.col(name)
+        for name in (e.meta.output_name() for e in _data_cell_exprs())
     }
-    exprs = {name: neutralize_formula(expr) for name, expr in data_cells.items()}
-    exprs.update(generated_cells)
+    exprs["Date Registered"] = pl.col(_REGISTERED_ON).dt.to_string("%Y-%m-%d")
+    exprs["Lifetime Spend"] = money_text(pl.col("spend_cents"))
     return [exprs[name].alias(name) for name in export_header(with_id=with_id)]
 
 
@@ -140,20 +154,31 @@ def _sorted_lines(
     missing = [name for name in header if name not in cells.columns]
     if missing:
         raise SegcliError(f"cannot encode CSV: missing columns {missing}")
+    texts = [pl.col(name).cast(pl.String).fill_null("") for name in header]
+    # Quoting builds every cell's quoted form; a column with no cell to quote is left as it is.
+    quoting = cells.select(t.str.contains_any(_NEEDS_QUOTES).any() for t in texts).row(0)
     line = pl.concat_str(
-        [_quote(pl.col(name).cast(pl.String).fill_null("")) for name in header], separator=","
+        [_quote(t) if quote else t for t, quote in zip(texts, quoting, strict=True)],
+        separator=",",
     ).alias(_LINE)
     sort_key = [_SORT_KEY] if _SORT_KEY in cells.columns else []
     lines = cells.lazy().select(*sort_key, line, *keep)
     if sort_key:
-        lines = lines.sort([_SORT_KEY, _LINE], nulls_last=True)
+        # Ties on the key are broken by the line; unique keys (members are) have none, and
+        # sorting by the key alone spares comparing whole lines.
+        tied = cells.get_column(_SORT_KEY).is_duplicated().any()
+        lines = lines.sort([_SORT_KEY, _LINE] if tied else _SORT_KEY, nulls_last=True)
     return lines.select(_LINE, *keep).collect()
 
 
 def _join(lines: pl.DataFrame, header: tuple[str, ...]) -> bytes:
-    body = lines.select((pl.col(_LINE) + LINE_END).str.join("")).item()
+    """The header line, then each rendered line as it is (never quoted again), LF-ended."""
     header_line = ",".join(_quote_text(name) for name in header) + LINE_END
-    return (header_line + str(body or "")).encode("utf-8")
+    body = io.BytesIO()
+    lines.select(_LINE).write_csv(
+        body, include_header=False, quote_style="never", line_terminator=LINE_END
+    )
+    return header_line.encode("utf-8") + body.getvalue()
 
 
 def money_text(cents: pl.Expr) -> pl.Expr:
@@ -168,10 +193,11 @@ def money_text(cents: pl.Expr) -> pl.Expr:
 
 def neutralize_formula(text: pl.Expr) -> pl.Expr:
     """Prefix ``'`` to text a spreadsheet would run as a formula (leading = + - @ tab CR)."""
-    starts_like_formula = pl.any_horizontal(
-        [text.str.starts_with(prefix) for prefix in FORMULA_PREFIXES]
-    )
-    return pl.when(starts_like_formula).then(pl.lit("'") + text).otherwise(text)
+    return pl.when(_starts_like_formula(text)).then(pl.lit("'") + text).otherwise(text)
+
+
+def _starts_like_formula(text: pl.Expr) -> pl.Expr:
+    return pl.any_horizontal([text.str.starts_with(prefix) for prefix in FORMULA_PREFIXES])
 
 
 def _text(column: str) -> pl.Expr:

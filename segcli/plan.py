@@ -245,6 +245,16 @@ def purchase_gate(
     return _gate(rule, library, lambda leaf: isinstance(leaf, Purchased), seen)
 
 
+def order_gate(
+    rule: Rule, library: dict[str, Definition], leaf: Callable[[Rule], bool]
+) -> Rule | None:
+    """The same for conditions on a customer's orders that no customer without orders meets
+    (`leaf` says which; an engine evaluates them on a customer's features at zero): members of
+    `all: [order_count: {more_than: 2}, country: GB]` have orders, so the customers without
+    any (most of a customers table) need not be joined to the orders' aggregates."""
+    return _gate(rule, library, leaf, frozenset())
+
+
 def _customer_leaf(leaf: Rule) -> bool:
     return isinstance(leaf, Registered) or (
         isinstance(leaf, Attribute) and leaf.field in GATE_FIELDS

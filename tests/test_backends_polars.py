@@ -125,3 +125,34 @@ def test_the_row_order_of_the_exports_changes_no_member(rows: str, tmp_path: Pat
         members.append(table.sort("customer_key"))
     assert orders == ["ascending", expected]
     assert members[1].equals(members[0])
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "order_count: {more_than: 2}",
+        "order_count: {less_than: 2}",  # customers without orders are members
+        "largest_order: {less_than: 50}",  # no orders: no largest order, not a member
+        "any: [{total_spend: {more_than: 300}}, {country: GB}]",
+        "not: {has_order: {period: last 90 days}}",
+        "all: [{has_order: true}, {average_order_value: {more_than: 40}}]",
+    ],
+)
+def test_the_orders_gate_keeps_every_member(rule: str) -> None:
+    """Gated by the orders (only buyers joined to customers where every member must have
+    orders), the members are those of the whole customer table's flags."""
+    from segcli import api
+    from segcli.backends.polars.customers import build_customer_table
+    from segcli.plan import EXPORT_COLUMNS, segment_column
+    from segcli.spec.parse import parse_definition
+
+    tables = sample_tables()
+    definition = parse_definition(f"name: Gate\nrules:\n  {rule}\n", segment_id="gate")
+    as_of = api.effective_as_of(None, AS_OF, tables.settings)
+    plan = api.plan_segments([definition], tables, as_of)
+    flag = segment_column(definition)
+    whole = build_customer_table(plan, tables, (), gated=False).filter(pl.col(flag))
+    expected = whole.select(EXPORT_COLUMNS).collect().sort("customer_key")
+    found = api.build_members(definition, tables, as_of)
+    assert found.height > 0
+    assert found.equals(expected)

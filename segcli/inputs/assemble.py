@@ -112,22 +112,32 @@ def finish_customers(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def finish_orders(
-    orders: pl.LazyFrame, settings: Settings, by_email: pl.LazyFrame | None
+    orders: pl.LazyFrame,
+    settings: Settings,
+    by_email: pl.LazyFrame | None,
+    *,
+    emails: bool = True,
 ) -> pl.LazyFrame:
     """Normalized orders, plus the raw identity pair an IdentityResolver turns into
     customer_key once per group (RAW_KEY, FROM_EMAIL) and the order's email as written, null
     when blank. `by_email`: customers whose ids the orders take by email (see
-    inputs.identity)."""
+    inputs.identity). `emails`: the orders have an email column; without one, integer ids
+    (an Int64 raw id) are the raw key as they are, with no text made or checked per order."""
     keys = IdentityResolver(settings, by_email)
-    present = set(orders.collect_schema().names())
+    schema = orders.collect_schema()
     raw_cid, raw_email = (
-        pl.col(raw) if raw in present else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
+        pl.col(raw) if raw in schema else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
     )
     email_blank = keys.blank(raw_email)
-    from_email = keys.blank(raw_cid)
+    numbers = schema.get(next(iter(RAW_IDENTITY))) == pl.Int64
+    from_email = raw_cid.is_null() if numbers else keys.blank(raw_cid)
     email_raw = pl.when(email_blank).then(None).otherwise(raw_email)
+    if numbers and not emails:
+        raw_key = raw_cid
+    else:
+        raw_key = pl.when(from_email).then(email_raw).otherwise(raw_cid.cast(pl.String))
     orders = orders.with_columns(
-        pl.when(from_email).then(email_raw).otherwise(raw_cid).alias(RAW_KEY),
+        raw_key.alias(RAW_KEY),
         from_email.alias(FROM_EMAIL),
         email_raw.alias(ORDER_EMAIL_RAW),
     )

@@ -23,10 +23,11 @@ import polars as pl
 
 from segcli.errors import InputError
 from segcli.inputs.cells import BadCellsError, CellSource
+from segcli.inputs.columns import SPECS
 from segcli.inputs.csvfile import check_structure
 from segcli.inputs.scan import RawFile
 from segcli.inputs.tables import Tables
-from segcli.inputs.typed_columns import first_bad_cell
+from segcli.inputs.typed_columns import first_bad_cell, natively_checked
 
 ROLES = ("orders", "lines", "customers", "reviews", "products")
 
@@ -76,7 +77,22 @@ class QueryRunner:
     def _explain(self, error: Exception) -> InputError:
         if isinstance(error, BadCellsError):
             return self._name_bad_cell(str(error)) or error
-        return InputError(f"cannot read the input data: {_first_line(error)}")
+        return self._find_bad_cell() or InputError(
+            f"cannot read the input data: {_first_line(error)}"
+        )
+
+    def _find_bad_cell(self) -> InputError | None:
+        """After a query error, the first bad cell of a column Polars checks natively (see
+        `natively_checked`), read carefully; None when they hold none."""
+        settings = self._tables.settings
+        for read in self._tables.files:
+            spec = SPECS[read.layout.table]
+            for canon, column in read.layout.columns.items():
+                if natively_checked(read.raw.schema[column], spec[canon]):
+                    found = first_bad_cell(read.raw, read.layout, settings, canon)
+                    if found:
+                        return InputError(found)
+        return None
 
     def _name_bad_cell(self, message: str) -> InputError | None:
         """The error naming the first bad cell of the column a BadCellsError names."""

@@ -73,8 +73,10 @@ def open_tables(
     }
     reads = [read for read in roles.values() if read]
     by_email = _id_lookup(order_read, customer_frame)
+    order_emails = order_read.has_column("email")
     return Tables(
-        orders=assemble.finish_orders(order_rows, settings, by_email),
+        orders=assemble.finish_orders(order_rows, settings, by_email, emails=order_emails),
+        order_emails=order_emails,
         orders_by_email=by_email,
         lines=assemble.finish_lines(line_rows, products_rows) if line_rows is not None else None,
         customers=customer_frame,
@@ -140,7 +142,8 @@ def read_table(spec: PathSpec, table: str, settings: Settings, preset: str | Non
         raise InputError(f"the {table} files do not share one layout: {names}")
     kind = files[0][1].table
     parsed = [assemble.complete(parse_file(raw, layout, settings), kind) for raw, layout in files]
-    rows = parsed[0] if len(parsed) == 1 else pl.concat(parsed, how="vertical")
+    # Relaxed: a file's raw integer ids become text beside another's text ids (the same text).
+    rows = parsed[0] if len(parsed) == 1 else pl.concat(parsed, how="vertical_relaxed")
     return TableRead(kind, files, rows)
 
 

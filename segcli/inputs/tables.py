@@ -44,6 +44,8 @@ class Tables:
     orders_by_email: pl.LazyFrame | None = field(default=None, compare=False, repr=False)
     # Every orders file is Parquet: a few of its columns are cheap to read again
     orders_parquet: bool = False
+    # The orders files have an email column (else no order email can stand in for a customer's)
+    order_emails: bool = True
 
     @property
     def engine(self) -> str:
@@ -59,7 +61,8 @@ class Tables:
 
 
 # Internal order columns (see inputs.assemble.finish_orders and inputs.identity): the identity as
-# written (customer id, else email), whether it is the email, and the email as written.
+# written (customer id, else email; an Int64 where the ids are integers and the orders carry no
+# email column), whether it is the email, and the email as written.
 RAW_KEY = "__segcli_raw_key"
 FROM_EMAIL = "__segcli_key_from_email"
 ORDER_EMAIL_RAW = "__segcli_email_raw"

@@ -42,6 +42,10 @@ ISO = (
 )
 # (value, bad, fallback): `cells.Parsed` plus the slower parser tried on the bad cells only
 ParsedTimestamp = tuple[pl.Expr, pl.Expr | None, Fallback | None]
+# Zones that are UTC under another name: local wall-clock time there is UTC, never skipped.
+UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
+                       "Etc/Zulu", "Zulu", "GMT", "Etc/GMT", "Etc/GMT0", "GMT0", "Etc/Greenwich",
+                       "Greenwich"})  # fmt: skip
 
 
 def timestamp(
@@ -65,9 +69,13 @@ def timestamp(
             return stamp, None, None
         if dtype.time_zone:
             return stamp.dt.convert_time_zone("UTC"), None, None
+        if tz in UTC_NAMES:  # no wall-clock time is skipped: nothing can be bad
+            return stamp.dt.replace_time_zone("UTC"), None, None
         local = localize(stamp, tz)  # a wall-clock time skipped by DST is a bad cell
         return local, raw.is_not_null() & local.is_null(), None
     if dtype == pl.Date:
+        if tz in UTC_NAMES:
+            return raw.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"), None, None
         local = localize(raw.cast(pl.Datetime("us")), tz)
         return local, raw.is_not_null() & local.is_null(), None
     return pl.lit(None, pl.Datetime("us", "UTC")), raw.is_not_null(), None

@@ -78,7 +78,7 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
         outputs.append(_derived_status(layout, settings).alias("status"))
     if layout.table in RAW_BY_TABLE and not layout.excel_text:
-        outputs.extend(_raw_cells(layout, RAW_BY_TABLE[layout.table]))
+        outputs.extend(_raw_cells(raw, layout, RAW_BY_TABLE[layout.table]))
     texts = [plan.text for plan in plans.values() if plan.text is not None]
     parsed = [expr for plan in plans.values() for expr in plan.parsed]
     return frame.with_columns(texts).with_columns(parsed).select(outputs)
@@ -87,19 +87,28 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
 RAW_BY_TABLE = {"orders": RAW_IDENTITY, "lines": RAW_ITEM}
 
 
-def _raw_cells(layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
+def _raw_cells(raw: RawFile, layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
     """Text cells as written (see RAW_COLUMNS): for orders, the backend groups by the identity
     and normalizes once per group (inputs.identity.IdentityResolver); for lines, it filters on
     the item cells before they are parsed. As written means as text: exactly what the normalized
-    column is made from (a typed Parquet column cast to text); absent columns are null."""
+    column is made from (a typed Parquet column cast to text); absent columns are null. An
+    integer customer id stays an Int64 (see `integer_ids`): its text is its cast, with nothing
+    to trim or blank-check, and grouping by the number is cheaper than by its text."""
     cells = []
     for name, canon in names.items():
         column = layout.columns.get(canon)
         if column is None:
             cells.append(pl.lit(None, pl.String).alias(name))
+        elif canon == "customer_id" and integer_ids(raw.schema[column]):
+            cells.append(pl.col(column).cast(pl.Int64).alias(name))
         else:
             cells.append(pl.col(column).cast(pl.String).alias(name))
     return cells
+
+
+def integer_ids(dtype: pl.DataType) -> bool:
+    """Whether an id column's every value is an Int64 whose decimal text is the id."""
+    return dtype in {pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32}
 
 
 def _plan_file(
@@ -188,7 +197,10 @@ def plan_column(
     name = PARSED_NAME.get(canon, canon)
     text_name, value_name, bad_name = f"__t.{canon}", f"__v.{canon}", f"__b.{canon}"
     text: pl.Expr | None = None
-    if dtype == pl.String or kind not in PARSED_DTYPES:
+    if kind == "id" and integer_ids(dtype):  # nothing to trim: never blank, only null
+        text = pl.col(column).cast(pl.String).alias(text_name)
+        required = required and column not in raw.null_free
+    elif dtype == pl.String or kind not in PARSED_DTYPES:
         text = normalize_text(pl.col(column), kind, settings, excel=layout.excel_text)
         text = text.alias(text_name)
     if kind not in PARSED_DTYPES:
@@ -204,8 +216,11 @@ def plan_column(
     cell_kind = cast("Kind", kind)
     # A typed column without nulls (Parquet statistics) cannot break `required`.
     required = required and column not in raw.null_free
+    parsed: list[pl.Expr] = []
     if bad is None and not required:
-        output, parsed = value, []
+        output = value
+    elif natively_checked(dtype, kind) and not required:
+        output = _float_cents(source)
     else:
         parsed = [value.alias(value_name)] + ([] if bad is None else [bad.alias(bad_name)])
         output = checked(
@@ -215,6 +230,21 @@ def plan_column(
     return ColumnPlan(
         text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback
     )
+
+
+def natively_checked(dtype: pl.DataType, kind: str) -> bool:
+    """Whether a typed column's bad cells make Polars itself fail the query, with no guard.
+
+    Float money: the strict cast of NaN or an infinity to integer cents fails, natively and per
+    batch, where a Python guard would cost a call and a struct per batch and stop filters from
+    reaching the scan. The query error names no row: QueryRunner then reads these columns
+    carefully (`first_bad_cell`, with the guard's own test) to name the first bad cell."""
+    return kind == "money" and dtype.is_float()
+
+
+def _float_cents(value: pl.Expr) -> pl.Expr:
+    """Cents of a float money cell, rounded to the cent; NaN and infinities fail the cast."""
+    return (value * 100).round(0).cast(pl.Int64, strict=True)
 
 
 def normalize_text(src: pl.Expr, kind: str, settings: Settings, *, excel: bool) -> pl.Expr:

@@ -33,6 +33,7 @@ from segcli.backends.polars.orders import (
 )
 from segcli.backends.polars.rules import (
     buyers_gate,
+    orders_gate,
     segment_flag,
     window_test,
 )
@@ -74,10 +75,16 @@ def build_customer_table(
     computes every buyer's earliest email."""
     orders, known, gate = scope(plan, tables, exclude, gated=gated, lines=lines)
     keys = identity(tables)
-    per_customer = _aggregate_orders(orders, plan, keys, emails=order_emails is None)
+    emails = order_emails is None and tables.order_emails
+    per_customer = _aggregate_orders(orders, plan, keys, emails=emails)
     if order_emails is not None:  # its customers all have orders: none is lost or added
         per_customer = per_customer.join(order_emails.lazy(), on=KEY, how="left")
-    table = _join_customers(per_customer, known, gated=gate is not None)
+    elif not tables.order_emails:  # no email column: no order's email stands in
+        per_customer = per_customer.with_columns(pl.lit(None, pl.String).alias(ORDER_EMAIL))
+    buyers = orders_gate(plan) if gated else None
+    if buyers is not None:  # every member has orders that pass it
+        per_customer = per_customer.filter(buyers)
+    table = _join_customers(per_customer, known, gated=gate is not None, buyers=buyers is not None)
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
@@ -114,9 +121,10 @@ def order_email_query(
     costs more than it saves: when they are not Parquet (every cell would be parsed again);
     when a gate already narrows the orders to few customers' (`scope`); without a customers
     table; and when the orders have no customer_id column (matched to customers by email,
-    every order would be read). `lines`: as for `build_members_table`."""
+    every order would be read); and when the orders have no email column at all (nothing to
+    find). `lines`: as for `build_members_table`."""
     matched_by_email = tables.orders_by_email is not None
-    if not tables.orders_parquet or matched_by_email:
+    if not tables.orders_parquet or matched_by_email or not tables.order_emails:
         return None
     narrowed = lines is not None and buyers_gate(plan) is not None
     known = known_customers(tables.customers)
@@ -208,13 +216,16 @@ def _review_item(feature: ReviewAgg) -> pl.Expr:
 
 
 def _join_customers(
-    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool
+    per_customer: pl.LazyFrame, known: pl.LazyFrame | None, *, gated: bool, buyers: bool
 ) -> pl.LazyFrame:
     """The universe: every known customer plus every buyer (gated: the known customers only,
-    as no buyer without a customers row passes the gate)."""
+    as no buyer without a customers row passes the gate; `buyers`: only the buyers, as every
+    member has orders, so the many customers without any are never joined)."""
     if known is None:
         attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
+    elif buyers:
+        table = per_customer.join(known, on=KEY, how="inner" if gated else "left")
     elif gated:
         table = known.join(per_customer, on=KEY, how="left")
     else:

@@ -40,6 +40,10 @@ def aggregate_by_customer(
     """customer_key and one column per aggregate; rows whose identity normalizes to nothing
     (no id, no email) belong to nobody and are dropped."""
     per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
+    if _numbers(rows):  # the key is the id's text, and distinct ids have distinct texts
+        key = pl.col(RAW_KEY).cast(pl.String).alias(KEY)
+        keyed = per_raw.filter(pl.col(RAW_KEY).is_not_null()).with_columns(key)
+        return keyed.select(KEY, *(a.name for a in aggregates))
     keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
 
@@ -50,7 +54,8 @@ def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     (identified by email, or by an id with white space at an end), which the grouping then
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
     One pass over `rows`: a concat of two filters of them makes Polars hold every row read."""
-    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_not_null()).drop(_HIT)
+    plain = _plain_id(rows)
+    return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_not_null()).drop(_HIT)
 
 
 def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
@@ -58,17 +63,35 @@ def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame
     customer_key): rows_of's complement on the plain ids, plus every row a normalization could
     map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
     row; cheap to aggregate when `customers` are most of those who buy."""
-    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_null()).drop(_HIT)
+    plain = _plain_id(rows)
+    return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_null()).drop(_HIT)
 
 
-# A row whose identity as written is its customer_key: an id with no white space at an end.
-_PLAIN_ID = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 _HIT = "__segcli_hit"
+
+
+def _numbers(rows: pl.LazyFrame) -> bool:
+    """Whether the raw ids are Int64 (see inputs.assemble.finish_orders): then every row's
+    raw key is its id, and its key is the id's text."""
+    return rows.collect_schema().get(RAW_KEY) == pl.Int64
+
+
+def _plain_id(rows: pl.LazyFrame) -> pl.Expr:
+    """A row whose identity as written is its customer_key: an id with no white space at an
+    end (an integer id always)."""
+    if _numbers(rows):
+        return ~pl.col(FROM_EMAIL)
+    return ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 
 
 def _with_hit(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     """`rows` and _HIT: true where the id as written is a key of `customers`, else null."""
-    ids = customers.select(pl.col(KEY).alias(RAW_KEY), pl.lit(value=True).alias(_HIT))
+    key = pl.col(KEY)
+    if _numbers(rows):  # the keys that are an integer's text (not "007"), as integers
+        number = key.cast(pl.Int64, strict=False)
+        customers = customers.filter(number.cast(pl.String) == key)
+        key = number
+    ids = customers.select(key.alias(RAW_KEY), pl.lit(value=True).alias(_HIT))
     return rows.join(ids, on=RAW_KEY, how="left")
 
 

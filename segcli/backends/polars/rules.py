@@ -3,6 +3,7 @@ the gates: tests every member of every segment passes, so that only their rows a
 
 from __future__ import annotations
 
+from functools import partial
 from typing import assert_never
 from zoneinfo import ZoneInfo
 
@@ -24,8 +25,10 @@ from segcli.plan import (
     KEY,
     LAST_ORDER_AT,
     FeaturePlan,
+    OrderAgg,
     customer_gate,
     features_of,
+    order_gate,
     purchase_gate,
     resolve_segment,
 )
@@ -91,6 +94,34 @@ def buyers_gate(plan: FeaturePlan) -> pl.Expr | None:
             return None
         tests.append(compile_rule(rule, plan))
     return pl.any_horizontal(tests) if tests else None
+
+
+def orders_gate(plan: FeaturePlan) -> pl.Expr | None:
+    """A test on the orders' per-customer aggregates every member of every segment passes, or
+    None when some segment may have a member without orders (see plan.order_gate)."""
+    tests = []
+    for definition in plan.segments:
+        rule = order_gate(definition.rule, plan.library, partial(_needs_orders, plan=plan))
+        if rule is None:
+            return None
+        tests.append(compile_rule(rule, plan))
+    return pl.any_horizontal(tests) if tests else None
+
+
+def _needs_orders(leaf: Rule, plan: FeaturePlan) -> bool:
+    """Whether a condition reads order aggregates only and is false for a customer without
+    orders: evaluated on its features as build_customer_table fills them for such a customer."""
+    if not isinstance(leaf, Metric | HasOrder):
+        return False
+    features = features_of(leaf, plan.as_of, plan.timezone)
+    if not features or not all(isinstance(f, OrderAgg) for f in features):
+        return False
+    absent = {
+        plan.name(f): [None if isinstance(f, OrderAgg) and f.measure == "max_total" else 0]
+        for f in features
+    }
+    frame = pl.DataFrame(absent, schema=dict.fromkeys(absent, pl.Int64))
+    return frame.select(compile_rule(leaf, plan)).item() is False
 
 
 def segment_flag(definition: Definition, plan: FeaturePlan) -> pl.Expr:
