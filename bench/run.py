@@ -315,7 +315,35 @@ def grid_section(b: Bench) -> None:
     b.say(table(["command", "seconds", "× vip build", "peak RSS MB"], rows))
 
 
-# ---- 5: start-up ---------------------------------------------------------------------------
+# ---- 5: Spark -------------------------------------------------------------------------------
+
+
+def spark_section(b: Bench, definitions: dict[str, Definition]) -> None:
+    """Each segment built by the CLI on the Spark engine (a local session on every core: 2 on
+    the benchmark machine; start-up included) next to the default engine, from Parquet; both
+    write the same bytes."""
+    rows = []
+    for segment, definition in definitions.items():
+        out = b.snapshots / segment
+        out.mkdir(parents=True, exist_ok=True)
+        orders = str(b.files("parquet")["orders"])
+        command = [SEGCLI, "build", str(definition.source), orders, *b.data_args("parquet"),
+                   "--as-of", generate.AS_OF, "--with-id", "-o", "-"]  # fmt: skip
+        polars = timed_process(command, 1, warm_up=False, stdout=out / "engine-polars.csv")
+        spark = timed_process(
+            [*command, "--engine", "spark"], 1, warm_up=False, stdout=out / "engine-spark.csv"
+        )
+        same_bytes(segment, "spark", {n: out / f"engine-{n}.csv" for n in ("polars", "spark")})
+        rows.append([segment, seconds(polars.seconds), seconds(spark.seconds),
+                     ratio(spark.seconds, polars.seconds), megabytes(polars.rss_mb)])  # fmt: skip
+    cores = os.cpu_count()
+    b.say(
+        f"\n### The Spark engine, local[{cores}] (CLI from Parquet, one run, seconds; same bytes)\n"
+    )
+    b.say(table(["segment", "polars", "spark", "× polars", "polars RSS MB"], rows))
+
+
+# ---- 6: start-up ---------------------------------------------------------------------------
 
 
 def startup_section(b: Bench) -> None:
@@ -354,6 +382,11 @@ def main() -> None:
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="S")
     parser.add_argument("--runs", type=int, help="timed runs per figure (default 5 at S, else 3)")
     parser.add_argument(
+        "--spark",
+        action="store_true",
+        help="also build each segment on the Spark engine, local[2] (needs segcli[spark], Java)",
+    )
+    parser.add_argument(
         "--segments-only",
         action="store_true",
         help="only the one-segment tables from Parquet (both data shapes, bytes compared)",
@@ -374,6 +407,8 @@ def main() -> None:
         run_section(b)
         grid_section(b)
         startup_section(b)
+    if args.spark:
+        spark_section(b, definitions)
     b.say(f"\nLoad average at end: {load()}.")
     b.say(f"\nBenchmark wall time {time.monotonic() - started:.0f} s (including generation).")
     RESULTS.mkdir(exist_ok=True)
