@@ -50,7 +50,7 @@ def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     (identified by email, or by an id with white space at an end), which the grouping then
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
     One pass over `rows`: a concat of two filters of them makes Polars hold every row read."""
-    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_not_null()).drop(_HIT)
+    return _with_hit(rows, customers).filter(~PLAIN_ID | pl.col(_HIT).is_not_null()).drop(_HIT)
 
 
 def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
@@ -58,11 +58,11 @@ def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame
     customer_key): rows_of's complement on the plain ids, plus every row a normalization could
     map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
     row; cheap to aggregate when `customers` are most of those who buy."""
-    return _with_hit(rows, customers).filter(~_PLAIN_ID | pl.col(_HIT).is_null()).drop(_HIT)
+    return _with_hit(rows, customers).filter(~PLAIN_ID | pl.col(_HIT).is_null()).drop(_HIT)
 
 
 # A row whose identity as written is its customer_key: an id with no white space at an end.
-_PLAIN_ID = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
+PLAIN_ID = ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 _HIT = "__segcli_hit"
 
 

@@ -1,0 +1,58 @@
+"""How many passes a run takes: an estimate of one pass's peak memory against the budget.
+
+The estimate reads no data: row counts from Parquet footers, file sizes for text files. Per row,
+it charges what one pass holds at its peak on data like the benchmark's (the group-by states
+and the join's table of orders, which passes divide) on top of what they do not divide (the
+interpreter, Polars, the streaming engine's buffers, the members tables). It is a rough model:
+the limit it is compared with leaves room for its misses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from segcli.inputs.settings import DEFAULT_MEMORY_LIMIT, MAX_PASSES
+
+if TYPE_CHECKING:
+    from segcli.inputs.sources import SourceFile
+    from segcli.inputs.tables import Tables
+
+# Bytes of one pass's peak per row of each input, when the whole input is one pass.
+_BYTES_PER_ROW = {"orders": 60, "lines": 4, "customers": 120, "reviews": 40, "products": 0}
+# Bytes per row of a text file (CSV, NDJSON), for a row count from its size.
+_TEXT_ROW_BYTES = {"orders": 90, "lines": 60, "customers": 110, "reviews": 60, "products": 80}
+_FIXED = 350_000_000  # what the passes do not divide
+
+
+def pass_count(tables: Tables) -> int:
+    """The passes a run over `tables` takes: the fixed number the settings give, else the
+    fewest that keep the estimated peak within the memory limit. One when the orders are
+    matched to customers by email: every pass would read every order."""
+    if tables.orders_by_email is not None:
+        return 1
+    if tables.settings.passes is not None:
+        return tables.settings.passes
+    limit = tables.settings.memory_limit or DEFAULT_MEMORY_LIMIT
+    divided = estimate_divided_bytes(tables)
+    room = max(limit - _FIXED, limit // 4)
+    return max(1, min(MAX_PASSES, math.ceil(divided / room)))
+
+
+def estimate_divided_bytes(tables: Tables) -> int:
+    """The estimated part of one pass's peak that passes divide."""
+    total = 0
+    for read in tables.files:
+        rows = _rows(read.raw.source, read.role)
+        total += rows * _BYTES_PER_ROW.get(read.role, 0)
+    return total
+
+
+def _rows(source: SourceFile, role: str) -> int:
+    """Rows of one file: from a Parquet footer, else estimated from the file's size."""
+    if source.format == "parquet":
+        import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet inputs)
+
+        return int(pq.read_metadata(source.path).num_rows)
+    size = source.path.stat().st_size * (4 if source.gzipped else 1)
+    return size // _TEXT_ROW_BYTES.get(role, 80)
