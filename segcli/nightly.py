@@ -1,5 +1,9 @@
 """`segcli run`: every segment of a folder from one plan and one pass, published as snapshots.
 
+Data larger than the memory budget is read in passes over the customers; each finished pass is
+kept in a work folder beside the output until the run completes, so a killed run resumes from
+the next pass (segcli.resume).
+
 A segment whose snapshot for this as-of already exists and verifies is kept as it is (the record
 of that night is frozen); `replace=True` rebuilds it and keeps the old file beside the new one if
 they differ. One broken segment does not stop the others.
@@ -16,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from segcli.backends import Inputs
+from segcli.backends import Inputs, PassStore
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
@@ -124,6 +128,7 @@ def run_segments(
     progress: Progress | None = None,
 ) -> RunReport:
     """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`."""
+    from segcli.resume import work_folder  # noqa: PLC0415
     from segcli.snapshot import acquire_lock  # noqa: PLC0415
 
     started = time.monotonic()
@@ -135,6 +140,7 @@ def run_segments(
     with acquire_lock(out_dir):
         todo = _plannable(definitions, tables, as_of, report)
         todo = [d for d in todo if replace or not _keep_existing(d, out_dir, label, report)]
+        work = work_folder(out_dir, todo, definitions, tables, as_of)
         if todo:
             _build_all(
                 todo,
@@ -143,9 +149,11 @@ def run_segments(
                 as_of,
                 out_dir / "{}" / f"{label}.csv",
                 report,
+                store=work,
                 replace=replace,
                 with_id=with_id,
             )
+        work.remove()  # the run is complete: nothing of it is left to resume
     report.segments.sort(key=lambda s: s.segment)
     if progress:
         for outcome in report.segments:
@@ -201,6 +209,7 @@ def _build_all(
     path_pattern: Path,
     report: RunReport,
     *,
+    store: PassStore,
     replace: bool,
     with_id: bool,
 ) -> None:
@@ -212,7 +221,7 @@ def _build_all(
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table = members_table(todo, tables, as_of, library)
+        table = members_table(todo, tables, as_of, library, store)
         # Every member's record is rendered once; each snapshot is a filter of them.
         flags = tuple(segment_column(d) for d in todo)
         lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)

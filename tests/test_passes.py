@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import polars as pl
 import pytest
@@ -19,11 +19,10 @@ from random_shops import write_files as write_shop
 from segcli import api
 from segcli.inputs.settings import Settings
 
-if TYPE_CHECKING:
-    from segcli.backends import Inputs
 
-
-def members(paths: dict[str, Path], stems: list[str], as_of: object, passes: int) -> pl.DataFrame:
+def members(
+    paths: dict[str, Path], stems: list[str], as_of: str | datetime, passes: int
+) -> pl.DataFrame:
     tables = api.open_tables(
         paths["orders"],
         lines=paths["order_lines"],
@@ -40,12 +39,8 @@ def members(paths: dict[str, Path], stems: list[str], as_of: object, passes: int
         )
         for stem in stems
     ]
-    instant = api.effective_as_of(definitions[0], as_of, _settings(tables))  # type: ignore[arg-type]
+    instant = api.effective_as_of(definitions[0], as_of, tables.settings)
     return api.members_table(definitions, tables, instant, definitions).sort("customer_key")
-
-
-def _settings(tables: Inputs) -> Settings:
-    return tables.settings
 
 
 def respelled(example: Example, seed: int) -> Example:
@@ -75,7 +70,8 @@ def test_passes_give_exactly_the_one_pass_members_table(seed: int) -> None:
             assert_frame_equal(members(paths, stems, example.shop.as_of, passes), one)
 
 
-SPELLINGS_ORDERS = """order_id,customer_id,email,ordered_at,total,refunded,status,discount_code,currency
+SPELLINGS_ORDERS = """\
+order_id,customer_id,email,ordered_at,total,refunded,status,discount_code,currency
 O1, ID1, First@Example.com,2024-01-05 10:00:00,10.00,,paid,,GBP
 O2,ID1,second@example.com,2024-02-05 10:00:00,20.00,,paid,,GBP
 O3,ID1  ,,2024-03-05 10:00:00,5.00,,paid,,GBP

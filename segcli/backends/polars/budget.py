@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+import polars as pl
+
 from segcli.inputs.settings import DEFAULT_MEMORY_LIMIT, MAX_PASSES
 
 if TYPE_CHECKING:
@@ -50,9 +52,7 @@ def estimate_divided_bytes(tables: Tables) -> int:
 
 def _rows(source: SourceFile, role: str) -> int:
     """Rows of one file: from a Parquet footer, else estimated from the file's size."""
-    if source.format == "parquet":
-        import pyarrow.parquet as pq  # noqa: PLC0415  (only for Parquet inputs)
-
-        return int(pq.read_metadata(source.path).num_rows)
+    if source.format == "parquet":  # the count is in the footer: no data is read
+        return int(pl.scan_parquet(source.path).select(pl.len()).collect().item())
     size = source.path.stat().st_size * (4 if source.gzipped else 1)
     return size // _TEXT_ROW_BYTES.get(role, 80)

@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.customers import (
     build_customer_table,
     build_members_table,
     order_email_query,
 )
-from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.lines import (
     SortDirection,
     id_order,

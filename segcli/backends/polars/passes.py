@@ -45,18 +45,10 @@ class Pass:
         return dataclasses.replace(
             tables,
             orders=orders,
-            customers=self.keys(tables.customers),
-            reviews=self.keys(tables.reviews),
+            customers=None if tables.customers is None else self.keys(tables.customers),
+            reviews=None if tables.reviews is None else self.keys(tables.reviews),
         )
 
-    def keys(self, frame: pl.LazyFrame | None) -> pl.LazyFrame | None:
+    def keys(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """The rows of `frame` whose customer_key is this pass's."""
-        if frame is None or self.count == 1:
-            return frame
-        return frame.filter(self.holds(KEY))
-
-    def members(self, frame: pl.DataFrame | None) -> pl.DataFrame | None:
-        """A collected per-customer table narrowed to this pass's customers."""
-        if frame is None or self.count == 1:
-            return frame
-        return frame.filter(self.holds(KEY))
+        return frame if self.count == 1 else frame.filter(self.holds(KEY))
