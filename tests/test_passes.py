@@ -5,6 +5,8 @@ written in spellings that only normalization merges."""
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +19,9 @@ from random_shops import DIFFERENTIAL, SEEDS, Example, Gen, random_example, segm
 from random_shops import write_files as write_shop
 
 from segcli import api
-from segcli.inputs.settings import Settings
+from segcli.backends.polars.budget import pass_count
+from segcli.inputs.settings import MAX_PASSES, Settings, parse_size
+from segcli.inputs.tables import Tables
 
 
 def members(
@@ -114,3 +118,116 @@ def test_a_customer_spelled_three_ways_is_counted_whole_in_any_pass(
         ("ID3", "three@example.com", 5000),
         ("id2@example.com", "id2@example.com", 4100),
     ]
+
+
+# --- the budget ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [
+        ("1.5GB", 1_500_000_000),
+        ("800MB", 800_000_000),
+        ("800 mb", 800_000_000),
+        ("2GiB", 2 * 1024**3),
+        ("1200000000", 1_200_000_000),
+        ("3G", 3_000_000_000),
+    ],
+)
+def test_a_memory_limit_is_written_as_people_write_sizes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "1.5 GBs", "-1GB", "0", "GB", ""])
+def test_a_memory_limit_that_is_not_a_size_is_refused(text: str) -> None:
+    assert parse_size(text) is None
+
+
+def sample_tables(settings: Settings) -> Tables:
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    tables = api.open_tables(
+        sample / "orders.csv",
+        lines=sample / "order_lines.csv",
+        customers=sample / "customers.csv",
+        reviews=sample / "reviews.csv",
+        settings=settings,
+    )
+    assert isinstance(tables, Tables)
+    return tables
+
+
+def test_small_data_takes_one_pass_with_the_default_budget() -> None:
+    assert pass_count(sample_tables(Settings())) == 1
+
+
+def test_a_smaller_budget_takes_more_passes() -> None:
+    counts = [
+        pass_count(sample_tables(Settings(memory_limit=limit)))
+        for limit in (10**9, 4_000_000, 1_000_000, 100_000, 1)
+    ]
+    assert counts[0] == 1
+    assert counts == sorted(counts)
+    assert counts[-2] > counts[1] > 1
+    assert counts[-1] == MAX_PASSES
+
+
+def test_passes_in_the_config_win_over_the_budget() -> None:
+    assert pass_count(sample_tables(Settings(memory_limit=1, passes=3))) == 3
+
+
+def test_a_run_in_passes_by_the_cli_writes_the_one_pass_snapshots(tmp_path: Path) -> None:
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    rules = Path(__file__).resolve().parent.parent / "rules"
+    inputs = ["--orders", str(sample / "orders.csv"), "--lines", str(sample / "order_lines.csv")]
+    inputs += ["--customers", str(sample / "customers.csv")]
+    inputs += ["--reviews", str(sample / "reviews.csv"), "--as-of", "2024-06-01", "-q"]
+    for name, limit in (("one", "10GB"), ("many", "1MB")):
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).with_name("segcli")),
+                "run",
+                str(rules),
+                *inputs,
+                "--out",
+                str(tmp_path / name),
+                "--memory-limit",
+                limit,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    one = sorted((tmp_path / "one").rglob("*.csv"))
+    assert len(one) > 20
+    for path in one:
+        assert (tmp_path / "many" / path.relative_to(tmp_path / "one")).read_bytes() == (
+            path.read_bytes()
+        )
+    assert not (tmp_path / "many" / ".segcli-work").exists()
+
+
+def test_a_memory_limit_that_is_not_a_size_is_a_usage_error() -> None:
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).with_name("segcli")),
+            "build",
+            "rules/vip.yaml",
+            str(sample / "orders.csv"),
+            "-o",
+            "-",
+            "--memory-limit",
+            "lots",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip()
+        == "error: --memory-limit: 'lots' is not a size; write e.g. 1.5GB or 800MB"
+    )
+    assert done.stdout == ""

@@ -37,7 +37,7 @@ def pass_count(tables: Tables) -> int:
         return tables.settings.passes
     limit = tables.settings.memory_limit or DEFAULT_MEMORY_LIMIT
     divided = estimate_divided_bytes(tables)
-    room = max(limit - _FIXED, limit // 4)
+    room = max(limit - _FIXED, limit // 4, 1)
     return max(1, min(MAX_PASSES, math.ceil(divided / room)))
 
 
