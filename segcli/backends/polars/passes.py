@@ -34,8 +34,9 @@ class Pass:
     count: int = 1
 
     def holds(self, column: str) -> pl.Expr:
-        """Whether the text in `column` hashes to this pass (stable within a Polars version)."""
-        return (pl.col(column).hash(_SEED) % self.count) == self.index
+        """Whether the key in `column` hashes to this pass (stable within a Polars version). As
+        text: an id read as a number hashes as the key it becomes."""
+        return (pl.col(column).cast(pl.String).hash(_SEED) % self.count) == self.index
 
     def tables(self, tables: Tables) -> Tables:
         """`tables` as this pass reads them."""
