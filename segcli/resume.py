@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import segcli
+from segcli.errors import SnapshotError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,13 +59,18 @@ class WorkFolder:
     def save(self, index: int, count: int, members: pl.DataFrame) -> None:
         if count == 1:
             return
-        self._claim()
         final = self._part(index, count)
         temp = final.with_name(final.name + _PARTIAL)
-        members.write_parquet(temp)
-        _fsync(temp)
-        temp.replace(final)
-        _fsync(self.folder)
+        try:
+            self._claim()
+            members.write_parquet(temp)
+            _fsync(temp)
+            temp.replace(final)
+            _fsync(self.folder)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            message = f"cannot keep pass {index + 1} of {count} in {final}: {reason}"
+            raise SnapshotError(message) from None
 
     def remove(self) -> None:
         """The run is complete: its work folder goes."""

@@ -249,3 +249,20 @@ class _KeepFirst:
 def _keys(data: bytes) -> set[str]:
     """The customer keys of a snapshot written --with-id."""
     return set(pl.read_csv(data, infer_schema=False)["Customer ID"].to_list())
+
+
+def test_a_work_folder_that_cannot_be_written_fails_the_run_with_one_line(tmp_path: Path) -> None:
+    config = write_config(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / WORK_NAME).write_text("not a folder", encoding="utf-8")
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("segcli")), *run_args(out, config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"error: cannot keep pass 1 of {PASSES} in {out / WORK_NAME}/")
+    assert snapshots(out) == {}
