@@ -115,7 +115,7 @@ MemoryOpt = Annotated[
     typer.Option(
         "--memory-limit",
         help="Memory the run may use, e.g. 1.5GB: larger data is read in more passes over "
-        "the customers. Default: memory_limit in segcli.yaml, else 1.3GB.",
+        "the customers. Default: memory_limit in segcli.yaml, else 1.5GB.",
     ),
 ]
 AsOfOpt = Annotated[

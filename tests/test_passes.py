@@ -163,7 +163,7 @@ def test_small_data_takes_one_pass_with_the_default_budget() -> None:
 def test_a_smaller_budget_takes_more_passes() -> None:
     counts = [
         pass_count(sample_tables(Settings(memory_limit=limit)))
-        for limit in (10**9, 4_000_000, 1_000_000, 100_000, 1)
+        for limit in (10**10, 1_000_000, 100_000, 10_000, 1)
     ]
     assert counts[0] == 1
     assert counts == sorted(counts)

@@ -64,7 +64,7 @@ class Settings:
         return dict(self.tables).get(table)
 
 
-DEFAULT_MEMORY_LIMIT = 1_300_000_000  # leaves room for what the estimate misses under 1.5 GB
+DEFAULT_MEMORY_LIMIT = 1_500_000_000
 MAX_PASSES = 256
 _SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
 _SIZE_UNITS |= {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
