@@ -61,7 +61,7 @@ def respelled(example: Example, seed: int) -> Example:
     return dataclasses.replace(example, shop=shop)
 
 
-@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 6))
+@settings(DIFFERENTIAL, max_examples=max(4, DIFFERENTIAL.max_examples // 5))
 @given(seed=SEEDS)
 def test_passes_give_exactly_the_one_pass_members_table(seed: int) -> None:
     make = segment_example if seed % 3 == 0 else random_example
@@ -70,8 +70,8 @@ def test_passes_give_exactly_the_one_pass_members_table(seed: int) -> None:
         paths = write_shop(Path(tmp), example)
         stems = ["gen", *example.others]
         one = members(paths, stems, example.shop.as_of, 1)
-        for passes in (2, 3, 5):
-            assert_frame_equal(members(paths, stems, example.shop.as_of, passes), one)
+        passes = 2 + seed % 4  # 2 to 5
+        assert_frame_equal(members(paths, stems, example.shop.as_of, passes), one)
 
 
 SPELLINGS_ORDERS = """\
