@@ -27,14 +27,23 @@ from segcli.spec.segment_refs import definition_sha256
 if TYPE_CHECKING:
     import polars as pl
 
+    from segcli.deftests import SuiteReport
+    from segcli.diff import DiffResult
     from segcli.inputs.sources import PathSpec
+    from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
     from segcli.normalize import NormalizeResult
+    from segcli.reasons import DiffReasons
+    from segcli.why import SegmentWhy
 
 __all__ = [
     "BuildResult",
     "build_members",
     "build_snapshot",
+    "check_priorities",
+    "customer_segments",
+    "diff_reasons",
+    "lint_definitions",
     "load_definitions",
     "load_with_dependencies",
     "member_keys",
@@ -43,6 +52,7 @@ __all__ = [
     "open_tables",
     "parse_definition",
     "plan_segments",
+    "run_definition_tests",
 ]
 
 AsOf = date | datetime | str | None
@@ -222,3 +232,132 @@ def make_manifest(
         timezone=tables.settings.timezone,
         inputs=tuple(describe_inputs(tables.sources) if inputs is None else inputs),
     )
+
+
+def run_definition_tests(paths: Sequence[Path]) -> SuiteReport:
+    """`segcli test`: every test file of the paths (a rules folder: its `tests/` subfolder),
+    each evaluated by `member_keys` over its inline rows. Bad test files or definitions raise
+    one DefinitionError before any test runs."""
+    from segcli.deftests import run_tests  # noqa: PLC0415
+
+    return run_tests(list(paths))
+
+
+def lint_definitions(
+    definitions: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+) -> LintReport:
+    """`segcli validate --orders`: the definitions checked against the data (see segcli.lint)."""
+    from segcli.lint import lint_definitions as lint  # noqa: PLC0415
+
+    return lint(definitions, library, tables, as_of)
+
+
+def check_priorities(definitions: Sequence[Definition]) -> None:
+    """For `--exclusive`: one DefinitionError naming every priority shared by two segments."""
+    from segcli.exclusive import check_priorities as check  # noqa: PLC0415
+
+    check(definitions)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSegments:
+    """`segcli segments CUSTOMER`: every segment of a folder for one customer."""
+
+    customer: str
+    as_of: datetime
+    segments: tuple[SegmentWhy, ...]
+    unanswered: tuple[tuple[str, str], ...]  # (segment, why the data cannot answer it)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "customer": self.customer,
+            "as_of": self.as_of.isoformat(),
+            "member_of": [s.segment for s in self.segments if s.member],
+            "segments": [
+                {
+                    "segment": s.segment,
+                    "name": s.name,
+                    "member": s.member,
+                    "rules": [
+                        {"depth": x.depth, "held": x.held, "rule": x.text, "value": x.value}
+                        for x in s.lines
+                    ],
+                }
+                for s in self.segments
+            ],
+            "unanswered": [{"segment": s, "message": m} for s, m in self.unanswered],
+        }
+
+
+def customer_segments(
+    definitions: Sequence[Definition],
+    customer: str,
+    orders: PathSpec,
+    *,
+    lines: PathSpec | None = None,
+    customers: PathSpec | None = None,
+    reviews: PathSpec | None = None,
+    products: PathSpec | None = None,
+    settings: Settings | None = None,
+    preset: str | None = None,
+    as_of: AsOf = None,
+) -> CustomerSegments:
+    """Which of the segments one customer (id or email) is in, with the rule values, from one
+    plan over that customer's rows only (from Parquet only those rows are parsed: see
+    segcli.checkout). Segments the data cannot answer (e.g. `purchased` without order lines)
+    are listed apart; an unknown customer is a UsageError. The as-of: `as_of`, else today."""
+    import tempfile  # noqa: PLC0415
+
+    from segcli.checkout import customer_tables  # noqa: PLC0415
+    from segcli.why import customer_segments as evaluate  # noqa: PLC0415
+
+    settings = settings or Settings()
+    instant = effective_as_of(None, as_of, settings)
+    with tempfile.TemporaryDirectory(prefix="segcli-customer-") as folder:
+        tables = customer_tables(
+            customer, orders, lines=lines, customers=customers, reviews=reviews,
+            products=products, settings=settings, preset=preset, folder=Path(folder),
+        )  # fmt: skip
+        if tables is None:
+            raise UsageError("no customer with that id or email in the data")
+        answerable, unanswered = _answerable(definitions, tables, instant)
+        found = evaluate(answerable, definitions, tables, instant, customer)
+    if found is None:
+        raise UsageError("no customer with that id or email in the data")
+    return CustomerSegments(customer, instant, tuple(found), tuple(unanswered))
+
+
+def _answerable(
+    definitions: Sequence[Definition], tables: Inputs, as_of: datetime
+) -> tuple[list[Definition], list[tuple[str, str]]]:
+    from segcli.errors import SegcliError  # noqa: PLC0415
+
+    answerable: list[Definition] = []
+    unanswered: list[tuple[str, str]] = []
+    for definition in definitions:
+        try:
+            plan_segments([definition], tables, as_of, definitions)
+        except SegcliError as error:
+            unanswered.append((definition.segment_id, str(error)))
+        else:
+            answerable.append(definition)
+    return answerable, unanswered
+
+
+def diff_reasons(
+    old: Path,
+    new: Path,
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Inputs,
+) -> tuple[DiffResult, DiffReasons]:
+    """`segcli diff OLD NEW --why`: who entered and left, and for each the rules that flipped
+    between the two snapshots' as-ofs, with their values at both (see segcli.reasons)."""
+    from segcli.diff import diff_snapshots  # noqa: PLC0415
+    from segcli.reasons import diff_reasons as reasons  # noqa: PLC0415
+
+    result = diff_snapshots(old, new)
+    return result, reasons(result, definition, library, tables)

@@ -244,15 +244,68 @@ def build(
 @app.command()
 def validate(
     definitions: Annotated[list[Path], typer.Argument(help="Definition files or folders.")],
+    orders: Annotated[
+        list[Path] | None,
+        typer.Option("--orders", help="Also check the definitions against this data."),
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    exclusive: Annotated[
+        bool,
+        typer.Option("--exclusive", help="Also refuse priority ties (as run --exclusive does)."),
+    ] = False,
 ) -> None:
-    """Check segment definitions without reading any data (every problem, in every file)."""
-    from segcli import render
+    """Check segment definitions without reading any data (every problem, in every file).
+
+    With --orders (and --lines, --customers…), also against the data: text values that never
+    occur in it (an error, exit 2), segments that hold for nobody or everyone and periods that
+    start before the first order (warnings, exit 0).
+    """
+    from segcli import api, render
     from segcli.spec.parse import load_definitions
 
     with reporting():
         loaded = load_definitions(definitions)
+        if exclusive:
+            api.check_priorities(loaded)
         for item in loaded:
             render.print_info(f"ok  {item.source}  ({item.name})")
+        if orders:
+            near = definitions[0] if definitions else Path()
+            tables = _open(orders, lines, customers, reviews, products, config, preset, near)
+            instant = api.effective_as_of(None, as_of, tables.settings)
+            report = api.lint_definitions(loaded, loaded, tables, instant)
+            render.print_findings(report.findings)
+            if report.errors:
+                raise typer.Exit(ExitCode.BAD_DEFINITION)
+
+
+@app.command(name="test")
+def definition_tests(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Test files, or folders (a rules folder: its tests/). Default: rules"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
+) -> None:
+    """Run tests for definitions: inline rows, an as-of and the members expected, each
+    evaluated as `build` would. Exit 0 when all pass, 1 when any fails, 2 on a bad test file.
+    """
+    from segcli import api, render
+
+    with reporting():
+        report = api.run_definition_tests(paths or [Path("rules")])
+        if as_json:
+            typer.echo(json.dumps(report.as_json(), indent=2))
+        else:
+            render.print_test_report(report)
+        render.print_test_summary(report)
+    raise typer.Exit(report.exit_code)
 
 
 @app.command()
@@ -359,6 +412,36 @@ def why(
 
 
 @app.command()
+def segments(
+    customer: Annotated[str, typer.Argument(help="The customer's id or email.")],
+    rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_of: AsOfOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Which segments of a folder one customer is in now, with the rule values for each
+    (reads only that customer's rows)."""
+    from segcli import api, render
+
+    with reporting():
+        definitions = api.load_definitions([rules_dir])
+        answer = api.customer_segments(
+            definitions, customer, orders, lines=lines, customers=customers, reviews=reviews,
+            products=products, settings=_settings(config, rules_dir), preset=preset, as_of=as_of,
+        )  # fmt: skip
+        if as_json:
+            typer.echo(json.dumps(answer.as_json(), indent=2))
+        else:
+            render.print_customer_segments(answer)
+
+
+@app.command()
 def run(
     rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
     orders: Annotated[list[Path], typer.Option("--orders", help="Orders file(s), folder or glob.")],
@@ -383,6 +466,13 @@ def run(
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a JSON summary of the run here.")
     ] = None,
+    exclusive: Annotated[
+        bool,
+        typer.Option(
+            "--exclusive",
+            help="Each customer only in the highest-priority segment that holds (priority: N).",
+        ),
+    ] = False,
     memory_limit: MemoryOpt = None,
 ) -> None:
     """Build every segment in a folder in one pass over the data (safe for cron).
@@ -409,6 +499,7 @@ def run(
                 replace=replace,
                 with_id=with_id,
                 progress=None if quiet else render.print_outcome,
+                exclusive=exclusive,
             )
         if quiet:
             for outcome in result.segments:
@@ -459,12 +550,32 @@ def diff(
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Write entered.csv and left.csv here.")
     ] = None,
+    why: Annotated[
+        bool,
+        typer.Option("--why", help="The rule that flipped for each change (needs --orders)."),
+    ] = False,
+    orders: Annotated[
+        list[Path] | None, typer.Option("--orders", help="Orders file(s), for --why.")
+    ] = None,
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    definition: Annotated[
+        Path | None,
+        typer.Option("--definition", help="For --why. Default: rules/<segment>.yaml"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --why: print JSON.")] = False,
+    limit: Annotated[int, typer.Option("--limit", help="With --why: customers shown.")] = 20,
 ) -> None:
     """Who entered and who left a segment between two snapshots.
 
-    With a segment folder (e.g. snapshots/vip), compares its latest two snapshots.
+    With a segment folder (e.g. snapshots/vip), compares its latest two snapshots. With --why
+    and the data, the rules that flipped for each of them, with their values at both as-ofs.
     """
-    from segcli import render
+    from segcli import api, render
     from segcli.diff import diff_snapshots, latest_two, write_diff
     from segcli.errors import UsageError
 
@@ -473,11 +584,29 @@ def diff(
             if not old.is_dir():
                 raise UsageError("give two snapshots, or one segment folder")
             old, new = latest_two(old)
-        result = diff_snapshots(old, new)
-        typer.echo(
+        if why and not orders:
+            raise UsageError("--why evaluates the rules: give the data with --orders")
+        if why and orders:
+            from segcli.manifest import manifest_path, read_manifest
+
+            segment = read_manifest(manifest_path(new)).segment_id
+            path = definition or Path("rules") / f"{segment}.yaml"
+            target, library = _load_one(path)
+            tables = _open(orders, lines, customers, reviews, products, config, preset, path)
+            result, reasons = api.diff_reasons(old, new, target, library, tables)
+        else:
+            result, reasons = diff_snapshots(old, new), None
+        summary = (
             f"{old.name} → {new.name}: {result.entered_count} entered, "
             f"{result.left_count} left, {result.stayed} stayed (matched by {result.matched_by})"
         )
+        if reasons is not None and as_json:
+            typer.echo(json.dumps(reasons.as_json(), indent=2))
+        elif reasons is not None:
+            typer.echo(summary)
+            render.print_reasons(reasons, limit)
+        else:
+            typer.echo(summary)
         if out is not None:
             entered, left = write_diff(result, out)
             render.print_info(f"wrote {entered} and {left}")

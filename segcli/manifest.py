@@ -16,7 +16,8 @@ full file name: ``<as-of>.csv.manifest.json``. The manifest is UTF-8 JSON, keys 
       "output_size": 4567,
       "output_sha256": "…",
       "tool_version": "0.1.0",
-      "created_at": "2024-06-01T02:00:00Z"
+      "created_at": "2024-06-01T02:00:00Z",
+      "exclusive": {"priority": 3, "moved_out": 120}   # only from `segcli run --exclusive`
     }
 
 ``rows``, ``header``, ``output_size``, ``output_sha256``, ``tool_version`` and ``created_at`` are
@@ -66,6 +67,15 @@ class InputFile:
 
 
 @dataclass(frozen=True, slots=True)
+class Exclusive:
+    """In a `segcli run --exclusive`: the segment's priority (None: it took no part) and the
+    members it gave to higher-priority segments."""
+
+    priority: int | None
+    moved_out: int
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     """The record beside a snapshot. Callers fill the first six fields; the rest are computed."""
 
@@ -81,6 +91,7 @@ class Manifest:
     output_sha256: str = ""
     tool_version: str = segcli.__version__
     created_at: str = ""
+    exclusive: Exclusive | None = None  # written only for an exclusive run
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +189,8 @@ def complete_manifest(manifest: Manifest, data: bytes, *, now: datetime | None =
 def manifest_json(manifest: Manifest) -> bytes:
     """The manifest as UTF-8 JSON, keys in field order, with a trailing newline."""
     fields = dataclasses.asdict(manifest)
+    if fields["exclusive"] is None:
+        del fields["exclusive"]
     document = {"format": MANIFEST_FORMAT, **fields}
     return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
@@ -207,6 +220,11 @@ def _manifest_from_dict(document: dict[str, Any]) -> Manifest:
         InputFile(path=str(item["path"]), size=int(item["size"]), sha256=str(item["sha256"]))
         for item in _typed(document, "inputs", list)
     )
+    if isinstance(note := document.get("exclusive"), dict):
+        priority = note.get("priority")
+        values["exclusive"] = Exclusive(
+            None if priority is None else int(priority), int(note["moved_out"])
+        )
     return Manifest(**values)
 
 

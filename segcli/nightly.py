@@ -11,6 +11,7 @@ they differ. One broken segment does not stop the others.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,7 @@ from segcli.spec.model import Definition
 if TYPE_CHECKING:
     import polars as pl
 
-    from segcli.manifest import InputFile
+    from segcli.manifest import InputFile, Manifest
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
 FAILED: tuple[Status, ...] = ("failed", "guarded")
@@ -43,6 +44,7 @@ class SegmentOutcome:
     seconds: float = 0.0
     path: str | None = None
     message: str = ""
+    moved_out: int | None = None  # --exclusive: members given to higher-priority segments
 
     @property
     def change(self) -> int | None:
@@ -80,6 +82,7 @@ class RunReport:
                     "seconds": round(s.seconds, 3),
                     "path": s.path,
                     "message": s.message,
+                    "moved_out": s.moved_out,
                 }
                 for s in self.segments
             ],
@@ -126,8 +129,13 @@ def run_segments(
     replace: bool = False,
     with_id: bool = False,
     progress: Progress | None = None,
+    exclusive: bool = False,
 ) -> RunReport:
-    """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`."""
+    """Build every segment in `rules_dir` as of `as_of` into `<out_dir>/<segment>/<as-of>.csv`.
+
+    `exclusive`: each customer only in the highest-priority segment that holds (see
+    segcli.exclusive); a priority tie raises DefinitionError before anything is read."""
+    from segcli.exclusive import check_priorities  # noqa: PLC0415
     from segcli.resume import work_folder  # noqa: PLC0415
     from segcli.snapshot import acquire_lock  # noqa: PLC0415
 
@@ -135,12 +143,15 @@ def run_segments(
     label = as_of_label(as_of, tables.settings.timezone)
     report = RunReport(as_of.isoformat(), str(out_dir))
     definitions, broken = load_segments(rules_dir)
+    if exclusive:
+        check_priorities(definitions)
     report.segments.extend(broken)
     out_dir.mkdir(parents=True, exist_ok=True)
     with acquire_lock(out_dir):
-        todo = _plannable(definitions, tables, as_of, report)
-        todo = [d for d in todo if replace or not _keep_existing(d, out_dir, label, report)]
-        work = work_folder(out_dir, todo, definitions, tables, as_of)
+        plannable = _plannable(definitions, tables, as_of, report)
+        todo = [d for d in plannable if replace or not _keep_existing(d, out_dir, label, report)]
+        computed = plannable if exclusive else todo  # the segments of the members table
+        work = work_folder(out_dir, computed, definitions, tables, as_of)
         if todo:
             _build_all(
                 todo,
@@ -152,6 +163,7 @@ def run_segments(
                 store=work,
                 replace=replace,
                 with_id=with_id,
+                exclusive=plannable if exclusive else None,
             )
         work.remove()  # the run is complete: nothing of it is left to resume
     report.segments.sort(key=lambda s: s.segment)
@@ -212,8 +224,10 @@ def _build_all(
     store: PassStore,
     replace: bool,
     with_id: bool,
+    exclusive: Sequence[Definition] | None = None,
 ) -> None:
-    from segcli.api import members_table  # noqa: PLC0415
+    """`exclusive`: every segment that takes part in the assignment (the kept ones too, so that
+    their members hold their places); None for a run that is not exclusive."""
     from segcli.export import render_lines  # noqa: PLC0415
     from segcli.plan import segment_column  # noqa: PLC0415
 
@@ -221,7 +235,7 @@ def _build_all(
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table = members_table(todo, tables, as_of, library, store)
+        table, moved = _members(todo, exclusive, tables, as_of, library, store)
         # Every member's record is rendered once; each snapshot is a filter of them.
         flags = tuple(segment_column(d) for d in todo)
         lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
@@ -240,9 +254,27 @@ def _build_all(
             library,
             replace=replace,
             with_id=with_id,
+            moved=moved.get(definition.segment_id, 0) if exclusive is not None else None,
         )
         outcome.seconds = shared + time.monotonic() - began
         report.segments.append(outcome)
+
+
+def _members(
+    todo: Sequence[Definition],
+    exclusive: Sequence[Definition] | None,
+    tables: Inputs,
+    as_of: datetime,
+    library: Sequence[Definition],
+    store: PassStore,
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The members table of the segments to build (of every exclusive one, assigned) and how
+    many members each exclusive segment gave to higher-priority ones."""
+    from segcli.api import members_table  # noqa: PLC0415
+    from segcli.exclusive import assign_exclusive  # noqa: PLC0415
+
+    table = members_table(exclusive or todo, tables, as_of, library, store)
+    return assign_exclusive(table, exclusive) if exclusive is not None else (table, {})
 
 
 def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
@@ -265,15 +297,17 @@ def _publish(
     *,
     replace: bool,
     with_id: bool,
+    moved: int | None = None,
 ) -> SegmentOutcome:
-    """Write one snapshot from its members' rendered records (export.render_lines)."""
-    from segcli.api import make_manifest  # noqa: PLC0415
+    """Write one snapshot from its members' rendered records (export.render_lines); `moved`:
+    in an exclusive run, the members given to higher-priority segments (0 for a segment that
+    lost none or takes no part); None when the run is not exclusive."""
     from segcli.export import join_lines  # noqa: PLC0415
     from segcli.snapshot import write_snapshot  # noqa: PLC0415
 
     previous = previous_count(path)
     outcome = SegmentOutcome(
-        definition.segment_id, "written", lines.height, previous, path=str(path)
+        definition.segment_id, "written", lines.height, previous, path=str(path), moved_out=moved
     )
     if (guard := count_guard(definition, lines.height, previous)) is not None:
         outcome.status, outcome.message = "guarded", guard
@@ -282,13 +316,31 @@ def _publish(
     try:
         if isinstance(inputs, SnapshotError):
             raise inputs
-        manifest = make_manifest(definition, tables, as_of, inputs, library=library)
+        manifest = _manifest(definition, tables, as_of, inputs, library, moved)
         result = write_snapshot(data, path, manifest, replace=replace)
     except SnapshotError as error:
         outcome.status, outcome.message = "failed", str(error)
         return outcome
     outcome.status = result.status
     return outcome
+
+
+def _manifest(
+    definition: Definition,
+    tables: Inputs,
+    as_of: datetime,
+    inputs: tuple[InputFile, ...],
+    library: Sequence[Definition],
+    moved: int | None,
+) -> Manifest:
+    """The snapshot's manifest; in an exclusive run, with the segment's priority and moves."""
+    from segcli.api import make_manifest  # noqa: PLC0415
+    from segcli.manifest import Exclusive  # noqa: PLC0415
+
+    manifest = make_manifest(definition, tables, as_of, inputs, library=library)
+    if moved is None:
+        return manifest
+    return dataclasses.replace(manifest, exclusive=Exclusive(definition.priority, moved))
 
 
 def previous_count(path: Path) -> int | None:

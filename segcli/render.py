@@ -28,7 +28,11 @@ from segcli.inputs.csvfile import csv_reader
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from segcli.api import CustomerSegments
+    from segcli.deftests import SuiteReport, Verdict
+    from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
+    from segcli.reasons import DiffReasons
     from segcli.why import Line
 
 
@@ -99,6 +103,8 @@ def print_outcome(outcome: SegmentOutcome) -> None:
     style = STATUS_STYLE.get(outcome.status, "")
     members = "" if outcome.members is None else f"{outcome.members} members"
     change = "" if outcome.change is None else f" ({outcome.change:+d})"
+    if outcome.moved_out:
+        change += f" ({outcome.moved_out} moved to higher-priority segments)"
     message = f"  {outcome.message}" if outcome.status in ("failed", "guarded") else ""
     stderr().print(
         f"[{style}]{outcome.status:<9}[/] {escape(outcome.segment):<28} {members}{change}"
@@ -148,6 +154,125 @@ def print_why(segment: str, member: bool, lines: list[Line]) -> None:
         mark = "[green]✓[/]" if line.held else "[red]✗[/]"
         value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
         console.print(f"{'  ' * (line.depth + 1)}{mark} {escape(line.text)}{value}")
+
+
+TEST_STYLE = {"passed": "green", "failed": "bold red", "error": "bold red"}
+
+
+def print_test_report(report: SuiteReport) -> None:
+    """The pass/fail table, then for each failure who is missing and who is extra, with the
+    rule values that decided it (on stdout: this is what was asked for)."""
+    console = Console(highlight=False, soft_wrap=True)
+    rows = [("result", "test", "segment", "as of", "expected", "members")]
+    for result in report.results:
+        as_of = result.as_of.isoformat() if result.as_of else "-"
+        members = "-" if result.error else str(len(result.actual))
+        rows.append(
+            (result.status, str(result.path), result.segment, as_of, str(len(result.expected)),
+             members)
+        )  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        cells = [escape(cell.ljust(width)) for cell, width in zip(row, widths, strict=True)]
+        style = "bold" if index == 0 else TEST_STYLE[row[0]]
+        console.print(f"[{style}]{cells[0]}[/]  " + "  ".join(cells[1:]).rstrip())
+    for result in report.results:
+        if result.status != "passed":
+            _print_test_failure(console, result)
+
+
+def _print_test_failure(console: Console, result: Verdict) -> None:
+    console.print(f"\n[bold red]{result.status}[/] {escape(str(result.path))}")
+    if result.error:
+        console.print(f"  {escape(result.error)}")
+        return
+    for difference in result.differences:
+        what = (
+            "missing (expected, not a member)"
+            if difference.missing
+            else "extra (a member, not expected)"
+        )
+        console.print(f"  {escape(difference.customer)}: {what}")
+        if difference.note:
+            console.print(f"    [dim]{escape(difference.note)}[/]")
+        for line in difference.lines:
+            mark = "[green]✓[/]" if line.held else "[red]✗[/]"
+            value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
+            console.print(f"{'  ' * (line.depth + 2)}{mark} {escape(line.text)}{value}")
+
+
+def print_test_summary(report: SuiteReport) -> None:
+    counts = ", ".join(
+        f"{report.count(status)} {status}"
+        for status in ("passed", "failed", "error")
+        if report.count(status) or status == "passed"
+    )
+    total = len(report.results)
+    stderr().print(
+        f"{total} test{'s' if total != 1 else ''}: {counts} → exit {int(report.exit_code)}"
+    )
+
+
+def print_findings(findings: Sequence[Finding]) -> None:
+    """Findings of `validate --orders`: errors and warnings with excerpt and caret."""
+    console = stderr()
+    for finding in findings:
+        style = "bold red" if finding.level == "error" else "yellow"
+        where = f"{finding.span}: " if finding.span else ""
+        console.print(
+            f"{escape(where)}[{style}]{finding.level}[/]{escape(f'[{finding.code}]')} "
+            f"{escape(finding.message)}"
+        )
+        excerpt = Diagnostic(finding.code, finding.message, finding.span)
+        for line in _excerpt(excerpt):
+            console.print(f"[dim]{escape(line)}[/]")
+        if finding.hint:
+            console.print(f"  [cyan]hint:[/] {escape(finding.hint)}")
+    errors = sum(1 for f in findings if f.level == "error")
+    warnings = len(findings) - errors
+    console.print(f"against the data: {errors} error(s), {warnings} warning(s)")
+
+
+def print_customer_segments(answer: CustomerSegments) -> None:
+    """The segments the customer is in, each with its rule values; then the others by name
+    (on stdout: this is what was asked for)."""
+    console = Console(highlight=False, soft_wrap=True)
+    member_of = [s for s in answer.segments if s.member]
+    console.print(
+        f"in {len(member_of)} of {len(answer.segments)} segments as of {answer.as_of.isoformat()}"
+    )
+    for segment in member_of:
+        console.print(f"[green]✓[/] {escape(segment.segment)}  [dim]{escape(segment.name)}[/]")
+        for line in segment.lines:
+            mark = "[green]✓[/]" if line.held else "[red]✗[/]"
+            value = f"  [dim]{escape(line.value)}[/]" if line.value else ""
+            console.print(f"{'  ' * (line.depth + 2)}{mark} {escape(line.text)}{value}")
+    others = [s.segment for s in answer.segments if not s.member]
+    if others:
+        console.print(f"[red]✗[/] not in: {escape(', '.join(others))}")
+    for segment_id, message in answer.unanswered:
+        stderr().print(f"[yellow]not answered[/] {escape(segment_id)}: {escape(message)}")
+
+
+def print_reasons(reasons: DiffReasons, limit: int) -> None:
+    """The reasons by count, then each changed customer's flipped rules (on stdout)."""
+    console = Console(highlight=False, soft_wrap=True)
+    if reasons.definition_changed:
+        console.print("[yellow]the definition changed between the two snapshots[/]")
+    if not reasons.definition_current:
+        stderr().print(
+            "note: the definition given is not the one the newer snapshot was built from; "
+            "the reasons use the definition given"
+        )
+    for way, reason, count in reasons.summary():
+        console.print(f"{count:,} {way}: {escape(reason)}")
+    for change in reasons.changes[:limit]:
+        way = "entered" if change.entered else "left"
+        console.print(f"  {escape(change.customer)} {way}: {escape(change.reason)}")
+        for flip in change.flips:
+            console.print(f"    {escape(str(flip))}")
+    if len(reasons.changes) > limit:
+        stderr().print(f"… and {len(reasons.changes) - limit} more (--limit, or --json for all)")
 
 
 # ---- tables that fit the width ----------------------------------------------------------------

@@ -58,17 +58,98 @@ def why_lines(
     customer: str,
 ) -> tuple[bool, list[Line]]:
     """Whether the customer is a member, and one line per rule node with the value it saw."""
+    found = explain_customer(definition, library, tables, as_of, customer)
+    if found is None:
+        raise UsageError("no customer with that id or email in the data")
+    return found
+
+
+def explain_customer(
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+    customer: str,
+) -> tuple[bool, list[Line]] | None:
+    """`why_lines`, or None when the data has no such customer."""
     plan = plan_segments([definition], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
     engine = load_engine(tables.engine)
-    first = engine.customer_values(plan, tables, customer, [rule for _, rule in nodes])
-    if first is None:
-        raise UsageError("no customer with that id or email in the data")
+    rows = engine.customer_values(plan, tables, [customer], [rule for _, rule in nodes])
+    if not rows:
+        return None
+    first = rows[0]
     lines = [
         Line(depth, bool(first[f"rule{i}"]), _label(rule), _value(rule, plan, first))
         for i, (depth, rule) in enumerate(nodes)
     ]
     return bool(first[segment_column(definition)]), lines
+
+
+def explain_customers(
+    definition: Definition,
+    library: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+    customers: Sequence[str],
+) -> dict[str, tuple[bool, list[Line]]]:
+    """`explain_customer` for many customers (ids or emails, any case) in one query: by the
+    name given, for those the data has."""
+    plan = plan_segments([definition], tables, as_of, library)
+    nodes = list(_nodes(definition.rule, plan, 0))
+    names = {c.strip().lower(): c for c in customers}
+    engine = load_engine(tables.engine)
+    rows = engine.customer_values(plan, tables, list(customers), [rule for _, rule in nodes])
+    found: dict[str, tuple[bool, list[Line]]] = {}
+    for row in rows:
+        lines = [
+            Line(depth, bool(row[f"rule{i}"]), _label(rule), _value(rule, plan, row))
+            for i, (depth, rule) in enumerate(nodes)
+        ]
+        for name in (str(row[KEY]).lower(), row["email"]):
+            if name in names:
+                found[names[name]] = (bool(row[segment_column(definition)]), lines)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentWhy:
+    """One segment for one customer: member or not, and the rule lines (`why_lines`)."""
+
+    segment: str
+    name: str
+    member: bool
+    lines: tuple[Line, ...]
+
+
+def customer_segments(
+    definitions: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+    customer: str,
+) -> list[SegmentWhy] | None:
+    """Every segment for one customer from one plan and one query; None when the data has no
+    such customer. The definitions must be answerable by the data (see api.plan_segments);
+    the inputs are best those of that customer alone (segcli.checkout)."""
+    plan = plan_segments(definitions, tables, as_of, library)
+    nodes = [(d, _nodes(d.rule, plan, 0)) for d in definitions]
+    rules = [rule for _, pairs in nodes for _, rule in pairs]
+    rows = load_engine(tables.engine).customer_values(plan, tables, [customer], rules)
+    if not rows:
+        return None
+    row = rows[0]
+    found, index = [], 0
+    for definition, pairs in nodes:
+        lines = []
+        for depth, rule in pairs:
+            lines.append(
+                Line(depth, bool(row[f"rule{index}"]), _label(rule), _value(rule, plan, row))
+            )
+            index += 1
+        member = bool(row[segment_column(definition)])
+        found.append(SegmentWhy(definition.segment_id, definition.name, member, tuple(lines)))
+    return found
 
 
 def _nodes(rule: Rule, plan: FeaturePlan, depth: int) -> list[tuple[int, Rule]]:

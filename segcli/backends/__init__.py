@@ -101,10 +101,11 @@ class Engine(Protocol):
         ...
 
     def customer_values(
-        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
-    ) -> dict[str, object] | None:
-        """The per-customer row of one customer (id or email, any case), with `rule<i>`: whether
-        `rules[i]` holds, and each segment's flag; None when the data has no such customer."""
+        self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
+    ) -> list[dict[str, object]]:
+        """The per-customer rows of the customers named (each an id or email, any case) that
+        the data has, in no particular order, with `rule<i>`: whether `rules[i]` holds, and each
+        segment's flag. One query, however many customers."""
         ...
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:

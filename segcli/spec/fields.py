@@ -230,5 +230,6 @@ OPTION_KEYS: tuple[str, ...] = (
     "marketing_only",
     "min_members",
     "max_change_percent",
+    "priority",
 )
 LOGIC_KEYS: tuple[str, ...] = ("all", "any", "none", "not")

@@ -195,6 +195,8 @@ class Definition:
     marketing_only: bool = False
     min_members: int | None = None
     max_change_percent: Decimal | None = None
+    priority: int | None = None  # `segcli run --exclusive`: the higher wins a customer
+    priority_span: Span | None = field(default=None, compare=False)
     source: Path | None = field(default=None, compare=False)
     # sha256 of the definition file's bytes, combined with its ids files' when it reads any
     # (segment_refs.combined_sha256); manifests add the segments it names (definition_sha256)

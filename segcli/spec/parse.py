@@ -191,6 +191,8 @@ def _parse_text(
         marketing_only=top.marketing_only,
         min_members=top.min_members,
         max_change_percent=top.max_change_percent,
+        priority=top.priority,
+        priority_span=top.priority_span,
         source=path,
         source_sha256=combined_sha256(sha, reader.ids_sha256),
     ), []
@@ -208,6 +210,8 @@ class _Top:
     marketing_only: bool = False
     min_members: int | None = None
     max_change_percent: Decimal | None = None
+    priority: int | None = None
+    priority_span: Span | None = None
 
 
 def _read_top(root: YNode, reader: RuleReader) -> _Top | None:
@@ -254,6 +258,10 @@ def _read_option(top: _Top, key: str, node: YNode, reader: RuleReader) -> None:
         case "max_change_percent":
             percent = read_value(node, "number", key, ctx)
             top.max_change_percent = percent if isinstance(percent, Decimal) else None
+        case "priority":
+            rank = read_value(node, "integer", key, ctx)
+            top.priority = int(rank) if isinstance(rank, Decimal) else None
+            top.priority_span = node.span
         case _:  # pragma: no cover - OPTION_KEYS and this match are kept in step
             raise ValueError(f"no reader for option {key!r}")
 

@@ -242,4 +242,7 @@ def _option(key: str) -> Schema:
             return {"type": "integer", "minimum": 0}
         case "max_change_percent":
             return {"type": "number", "minimum": 0}
+        case "priority":
+            description = "segcli run --exclusive: a customer goes to the highest that holds"
+            return {"type": "integer", "minimum": 0, "description": description}
     raise ValueError(f"no schema for option {key!r}")

@@ -79,15 +79,15 @@ class PolarsEngine:
         return parts[0] if count == 1 else pl.concat(parts)
 
     def customer_values(
-        self, plan: FeaturePlan, inputs: Inputs, customer: str, rules: Sequence[Rule]
-    ) -> dict[str, object] | None:
+        self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
+    ) -> list[dict[str, object]]:
         tables = _tables(inputs)
         table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
-        wanted = customer.strip().lower()
-        match = (pl.col(KEY).str.to_lowercase() == wanted) | (pl.col("email") == wanted)
+        wanted = pl.Series([c.strip().lower() for c in customers], dtype=pl.String)
+        match = pl.col(KEY).str.to_lowercase().is_in(wanted) | pl.col("email").is_in(wanted)
         columns = [compile_rule(rule, plan).alias(f"rule{i}") for i, rule in enumerate(rules)]
-        row = QueryRunner(tables).collect(table.filter(match).with_columns(columns))
-        return row.row(0, named=True) if row.height else None
+        rows = QueryRunner(tables).collect(table.filter(match).with_columns(columns))
+        return list(rows.iter_rows(named=True))
 
     def explain_plan(self, plan: FeaturePlan, inputs: Inputs) -> str:
         tables = _tables(inputs)
