@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # states and tables that passes divide (calibrated on the benchmark's data at M and L)...
 _BYTES_PER_ROW = {"orders": 18, "lines": 2, "customers": 60, "reviews": 8, "products": 0}
 # ...and per order, what they do not: the members table, its parts, its rendered records.
-_UNDIVIDED_PER_ORDER = 13
+_UNDIVIDED_PER_ORDER = 11
 # Bytes per row of a text file (CSV, NDJSON), for a row count from its size.
 _TEXT_ROW_BYTES = {"orders": 90, "lines": 60, "customers": 110, "reviews": 60, "products": 80}
 # What passes do not divide, whatever the size: the interpreter and Polars, the streaming
