@@ -42,7 +42,7 @@ def pass_count(tables: Tables) -> int:
         return tables.settings.passes
     limit = tables.settings.memory_limit or DEFAULT_MEMORY_LIMIT
     divided, undivided = estimate_bytes(tables)
-    room = max(limit - _FIXED - undivided, limit // 10, 1)
+    room = max(limit - _FIXED - undivided, limit // 4, 1)  # below: more passes gain little
     return max(1, min(MAX_PASSES, math.ceil(divided / room)))
 
 
