@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, load_engine
+from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, PassStore, load_engine
 from segcli.errors import InputError, UsageError
 from segcli.inputs.settings import Settings
 from segcli.periods import as_of_label, resolve_as_of
@@ -135,12 +135,13 @@ def members_table(
     tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
+    store: PassStore | None = None,
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
     member of at least one of the segments (the others are never materialised), computed by the
-    engine that opened the inputs."""
+    engine that opened the inputs; `store` keeps the parts of a run in several passes."""
     plan = plan_segments(segments, tables, as_of, library)
-    return load_engine(tables.engine).members_table(plan, tables)
+    return load_engine(tables.engine).members_table(plan, tables, store)
 
 
 def build_members(

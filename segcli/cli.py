@@ -5,6 +5,7 @@ Polars and the backends are imported inside commands, so `--help` and `validate`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -110,6 +111,14 @@ ConfigOpt = Annotated[
     ),
 ]
 PresetOpt = Annotated[str | None, typer.Option("--preset", help="Force an input layout: shopify.")]
+MemoryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--memory-limit",
+        help="Memory the run may use, e.g. 1.5GB: larger data is read in more passes over "
+        "the customers. Default: memory_limit in segcli.yaml, else 1.5GB.",
+    ),
+]
 AsOfOpt = Annotated[
     str | None,
     typer.Option(
@@ -148,14 +157,19 @@ def _open(
     near: Path,
     engine: str = "polars",
     spark_remote: str | None = None,
+    memory_limit: str | None = None,
 ) -> Inputs:
     from segcli import api
     from segcli.inputs.config import find_project_config, load_settings
+    from segcli.inputs.settings import Settings, check_size
 
     config_path = config if config is not None else find_project_config(near, orders)
     settings = load_settings(config_path) if config_path else None
     if spark_remote is not None:  # how PySpark's builder is told to use Spark Connect
         os.environ["SPARK_REMOTE"] = spark_remote
+    if memory_limit is not None:
+        limit = check_size(memory_limit, "--memory-limit")
+        settings = dataclasses.replace(settings or Settings(), memory_limit=limit)
     return api.open_tables(
         orders,
         lines=lines,
@@ -207,6 +221,7 @@ def build(
     ] = False,
     engine: EngineOpt = "polars",
     spark_remote: SparkRemoteOpt = None,
+    memory_limit: MemoryOpt = None,
 ) -> None:
     """Build one segment and write it as a frozen snapshot CSV (with a manifest beside it)."""
     from segcli import api, render
@@ -215,7 +230,7 @@ def build(
         target, library = _load_one(definition)
         tables = _open(
             orders, lines, customers, reviews, products, config, preset, definition.parent,
-            engine, spark_remote,
+            engine, spark_remote, memory_limit,
         )  # fmt: skip
         instant = api.effective_as_of(target, as_of, tables.settings)
         path = (
@@ -507,10 +522,13 @@ def run(
     ] = False,
     engine: EngineOpt = "polars",
     spark_remote: SparkRemoteOpt = None,
+    memory_limit: MemoryOpt = None,
 ) -> None:
     """Build every segment in a folder in one pass over the data (safe for cron).
 
     Existing snapshots for the same as-of that verify are kept (a rerun resumes a failed night).
+    Data larger than --memory-limit is read in passes; each finished pass is kept in
+    <out>/.segcli-work/ until the run completes, so a killed run resumes from the next pass.
     Exit 0 when every segment is published or kept, 1 when any failed or broke its count guard.
     """
     from segcli import api, render
@@ -519,7 +537,7 @@ def run(
     with reporting():
         tables = _open(
             orders, lines, customers, reviews, products, config, preset, rules_dir,
-            engine, spark_remote,
+            engine, spark_remote, memory_limit,
         )  # fmt: skip
         instant = api.effective_as_of(None, as_of, tables.settings)
         with render.working(f"building the segments of {rules_dir} as of {instant.date()}"):

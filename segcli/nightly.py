@@ -1,5 +1,9 @@
 """`segcli run`: every segment of a folder from one plan and one pass, published as snapshots.
 
+Data larger than the memory budget is read in passes over the customers; each finished pass is
+kept in a work folder beside the output until the run completes, so a killed run resumes from
+the next pass (segcli.resume).
+
 A segment whose snapshot for this as-of already exists and verifies is kept as it is (the record
 of that night is frozen); `replace=True` rebuilds it and keeps the old file beside the new one if
 they differ. One broken segment does not stop the others.
@@ -17,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from segcli.backends import Inputs
+from segcli.backends import Inputs, PassStore
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
@@ -132,6 +136,7 @@ def run_segments(
     `exclusive`: each customer only in the highest-priority segment that holds (see
     segcli.exclusive); a priority tie raises DefinitionError before anything is read."""
     from segcli.exclusive import check_priorities  # noqa: PLC0415
+    from segcli.resume import work_folder  # noqa: PLC0415
     from segcli.snapshot import acquire_lock  # noqa: PLC0415
 
     started = time.monotonic()
@@ -145,6 +150,8 @@ def run_segments(
     with acquire_lock(out_dir):
         plannable = _plannable(definitions, tables, as_of, report)
         todo = [d for d in plannable if replace or not _keep_existing(d, out_dir, label, report)]
+        computed = plannable if exclusive else todo  # the segments of the members table
+        work = work_folder(out_dir, computed, definitions, tables, as_of)
         if todo:
             _build_all(
                 todo,
@@ -153,10 +160,12 @@ def run_segments(
                 as_of,
                 out_dir / "{}" / f"{label}.csv",
                 report,
+                store=work,
                 replace=replace,
                 with_id=with_id,
                 exclusive=plannable if exclusive else None,
             )
+        work.remove()  # the run is complete: nothing of it is left to resume
     report.segments.sort(key=lambda s: s.segment)
     if progress:
         for outcome in report.segments:
@@ -212,6 +221,7 @@ def _build_all(
     path_pattern: Path,
     report: RunReport,
     *,
+    store: PassStore,
     replace: bool,
     with_id: bool,
     exclusive: Sequence[Definition] | None = None,
@@ -225,7 +235,7 @@ def _build_all(
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table, moved = _members(todo, exclusive, tables, as_of, library)
+        table, moved = _members(todo, exclusive, tables, as_of, library, store)
         # Every member's record is rendered once; each snapshot is a filter of them.
         flags = tuple(segment_column(d) for d in todo)
         lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
@@ -256,13 +266,14 @@ def _members(
     tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition],
+    store: PassStore,
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """The members table of the segments to build (of every exclusive one, assigned) and how
     many members each exclusive segment gave to higher-priority ones."""
     from segcli.api import members_table  # noqa: PLC0415
     from segcli.exclusive import assign_exclusive  # noqa: PLC0415
 
-    table = members_table(exclusive or todo, tables, as_of, library)
+    table = members_table(exclusive or todo, tables, as_of, library, store)
     return assign_exclusive(table, exclusive) if exclusive is not None else (table, {})
 
 

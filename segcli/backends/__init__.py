@@ -73,6 +73,19 @@ class Inputs(Protocol):
     def has_reviews(self) -> bool: ...
 
 
+class PassStore(Protocol):
+    """Where a run keeps the members table of each finished pass over the customers (the
+    engine decides the passes; see nightly.WorkFolder), so a killed run resumes."""
+
+    def load(self, index: int, count: int) -> pl.DataFrame | None:
+        """Pass `index` of `count` as saved by an earlier attempt of the same run, if any."""
+        ...
+
+    def save(self, index: int, count: int, members: pl.DataFrame) -> None:
+        """Keep pass `index` of `count` (durably: it is loaded after a crash)."""
+        ...
+
+
 class Engine(Protocol):
     """One engine: inputs in, members table out; plus what `why` and `explain` need."""
 
@@ -83,8 +96,11 @@ class Engine(Protocol):
         """Open (lazily, reading no data yet) the inputs; bad files raise InputError."""
         ...
 
-    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
-        """EXPORT_COLUMNS and one flag per segment of the plan, for the members only."""
+    def members_table(
+        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
+    ) -> pl.DataFrame:
+        """EXPORT_COLUMNS and one flag per segment of the plan, for the members only (in any
+        row order). An engine that computes it in parts keeps them in `store`, if given."""
         ...
 
     def customer_values(

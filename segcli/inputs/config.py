@@ -12,6 +12,8 @@ null_values: [NA]              # cells meaning "no value" (the empty cell always
 currency: GBP                  # for orders whose data names no currency
 date_format: "%d/%m/%Y %H:%M"  # only for non-ISO timestamps
 money: {currency_sign: "£", thousands_separator: ",", decimal_separator: "."}
+memory_limit: 1.5GB            # what a run may use: more data, more passes (docs/nightly.md)
+passes: 4                      # or a fixed number of passes over the customers
 orders:
   rows: line_items             # one row per line item: orders are built by grouping on order_id
   columns: {order_id: InvoiceNo, ordered_at: InvoiceDate}   # canonical name: file column
@@ -29,10 +31,12 @@ from typing import Any
 from segcli.errors import ConfigError, UsageError, did_you_mean
 from segcli.inputs.columns import SPECS
 from segcli.inputs.settings import (
+    MAX_PASSES,
     MoneyFormat,
     Settings,
     StatusRule,
     TableMapping,
+    parse_size,
     timezone_problem,
 )
 from segcli.spec.values import Collector, read_bool
@@ -50,6 +54,8 @@ TOP_KEYS = (
     "date_format",
     "money",
     "check_structure",
+    "memory_limit",
+    "passes",
     *TABLES,
 )
 MONEY_KEYS = ("currency_sign", "thousands_separator", "decimal_separator")
@@ -159,6 +165,7 @@ class _Reader:
             values["check_structure"] = True if flag is None else flag
         if "money" in top and (money := self.money(top["money"])) is not None:
             values["money"] = money
+        self.budget(top, values)
         self.check_values(top, values)
         tables = tuple((t, self.table(top[t], t)) for t in TABLES if t in top)
         return Settings(**values, tables=tables)
@@ -175,6 +182,20 @@ class _Reader:
         if len(values.get("delimiter", ",")) != 1:
             message = "the delimiter must be one character"
             self.ctx.error("bad-value", message, top["delimiter"].span)
+
+    def budget(self, top: dict[str, YNode], values: dict[str, Any]) -> None:
+        """memory_limit (a size: 1.5GB) and passes (a whole number from 1 to 256)."""
+        if "memory_limit" in top and (text := self.text(top["memory_limit"], "memory_limit")):
+            if (size := parse_size(text)) is None:
+                message = f"memory_limit '{text}' is not a size"
+                self.ctx.error("bad-value", message, top["memory_limit"].span, "e.g. 1.5GB")
+            values["memory_limit"] = size
+        if "passes" in top and (text := self.text(top["passes"], "passes")) is not None:
+            if not text.isdigit() or not 1 <= int(text) <= MAX_PASSES:
+                message = f"passes must be a whole number from 1 to {MAX_PASSES}"
+                self.ctx.error("bad-value", message, top["passes"].span)
+            else:
+                values["passes"] = int(text)
 
     def money(self, node: YNode) -> MoneyFormat | None:
         mark = self.ctx.mark()

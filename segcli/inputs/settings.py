@@ -3,6 +3,7 @@ and evaluating segments; the defaults when there is none."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,9 +57,36 @@ class Settings:
     delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
     tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
     check_structure: bool = True  # check every CSV row's field count (beside the query)
+    memory_limit: int | None = None  # bytes a run should stay within; None = DEFAULT_MEMORY_LIMIT
+    passes: int | None = None  # passes over the customers, fixed; None = chosen from the limit
 
     def mapping(self, table: str) -> TableMapping | None:
         return dict(self.tables).get(table)
+
+
+DEFAULT_MEMORY_LIMIT = 1_500_000_000
+MAX_PASSES = 256
+_SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+_SIZE_UNITS |= {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}
+_SIZE_UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_size(text: str) -> int | None:
+    """Bytes from a size as people write it ("1.5GB", "800MB", "2GiB", "1200000000"); None
+    when it is not one. Units are decimal (GB = 10^9 bytes) unless binary (GiB)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text)
+    if match is None or match.group(2).upper() not in _SIZE_UNITS:
+        return None
+    size = int(float(match.group(1)) * _SIZE_UNITS[match.group(2).upper()])
+    return size if size > 0 else None
+
+
+def check_size(text: str, what: str) -> int:
+    """`parse_size`, or a UsageError naming `what`."""
+    size = parse_size(text)
+    if size is None:
+        raise UsageError(f"{what}: '{text}' is not a size; write e.g. 1.5GB or 800MB")
+    return size
 
 
 def timezone_problem(name: str) -> tuple[str, str] | None:

@@ -3,23 +3,34 @@
 A run is at most five queries over the data, one after the other, each collected before the
 next is built from it, so no two hold memory at the same time: the distinct item cells, whether
 the lines and orders share an order-id order, the line features, the order emails of customers
-without one, and the main per-customer query (see customers.build_members_table).
+without one, and the main per-customer query (see customers.build_members_table). Where the
+data is larger than the memory budget, the last three run once per pass over a hash of the
+customers (passes.py, budget.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.customers import (
     build_customer_table,
     build_members_table,
     order_email_query,
 )
 from segcli.backends.polars.grid import grid_cells
-from segcli.backends.polars.lines import id_order, id_order_query, item_cell_query, line_features
+from segcli.backends.polars.lines import (
+    SortDirection,
+    id_order,
+    id_order_query,
+    item_cell_query,
+    line_features,
+)
+from segcli.backends.polars.passes import Pass
 from segcli.backends.polars.rules import compile_rule
 from segcli.errors import UsageError
 from segcli.inputs.checks import QueryRunner
@@ -29,7 +40,7 @@ from segcli.manifest import SHA256, InputFile, describe_inputs
 from segcli.plan import EXPORT_COLUMNS, KEY, FeaturePlan, segment_column
 
 if TYPE_CHECKING:
-    from segcli.backends import InputRequest, Inputs
+    from segcli.backends import InputRequest, Inputs, PassStore
     from segcli.spec.grid import Grid
     from segcli.spec.model import Rule
 
@@ -49,22 +60,27 @@ class PolarsEngine:
             preset=request.preset,
         )
 
-    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
+    def members_table(
+        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
+    ) -> pl.DataFrame:
+        """The members table, in as many passes over the customers as the memory budget asks
+        (see passes.py); each pass's part is taken from `store` when it holds it, else
+        computed and given to it."""
         tables = _tables(inputs)
         runner = QueryRunner(tables)
-        exclude = tables.settings.exclude_statuses
-        lines = None
-        if plan.needs_lines:
-            query = item_cell_query(plan, tables)
-            cells = None if query is None else runner.collect(query, ["lines"])
-            check = id_order_query(plan, tables, gated=True)
-            order = None if check is None else id_order(runner.collect(check, ["orders", "lines"]))
-            per_line = line_features(plan, tables, exclude, cells, gated=True, order=order)
-            lines = runner.collect(per_line, ["orders", "customers", "lines", "products"])
-        query = order_email_query(plan, tables, exclude, lines)
-        emails = None if query is None else runner.collect(query, ["orders", "customers"])
-        members = build_members_table(plan, tables, exclude, lines, emails)
-        return runner.collect(members, _roles(plan))
+        count = pass_count(tables)
+        shared: list[_Shared] = []  # computed once, by the first pass that runs
+        parts = []
+        for index in range(count):
+            part = store.load(index, count) if store is not None else None
+            if part is None:
+                if not shared:
+                    shared.append(_shared_queries(plan, tables, runner))
+                part = _members_in(plan, tables, runner, Pass(index, count), shared[0])
+                if store is not None:
+                    store.save(index, count, part)
+            parts.append(part)
+        return parts[0] if count == 1 else pl.concat(parts)
 
     def customer_values(
         self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
@@ -94,6 +110,43 @@ class PolarsEngine:
         flags = [segment_column(d) for d in plan.segments]
         members = lazy.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False))
         return members.select(*EXPORT_COLUMNS, *flags).explain(engine="streaming")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """What every pass reads alike: the distinct item cells, the files' order-id order."""
+
+    cells: pl.DataFrame | None
+    order: SortDirection
+
+
+def _shared_queries(plan: FeaturePlan, tables: Tables, runner: QueryRunner) -> _Shared:
+    if not plan.needs_lines:
+        return _Shared(None, None)
+    query = item_cell_query(plan, tables)
+    cells = None if query is None else runner.collect(query, ["lines"])
+    check = id_order_query(plan, tables, gated=True)
+    order = None if check is None else id_order(runner.collect(check, ["orders", "lines"]))
+    return _Shared(cells, order)
+
+
+def _members_in(
+    plan: FeaturePlan, whole: Tables, runner: QueryRunner, part: Pass, shared: _Shared
+) -> pl.DataFrame:
+    """The members table of the customers of one pass: the line features, the order emails,
+    then the main query, each narrowed to the pass's customers as it is collected."""
+    tables = part.tables(whole)
+    exclude = tables.settings.exclude_statuses
+    lines = None
+    if plan.needs_lines:
+        per_line = line_features(
+            plan, tables, exclude, shared.cells, gated=True, order=shared.order
+        )
+        lines = runner.collect(part.keys(per_line), ["orders", "customers", "lines", "products"])
+    query = order_email_query(plan, tables, exclude, lines)
+    emails = None if query is None else runner.collect(part.keys(query), ["orders", "customers"])
+    members = build_members_table(plan, tables, exclude, lines, emails)
+    return runner.collect(part.keys(members), _roles(plan))
 
 
 def _tables(inputs: Inputs) -> Tables:

@@ -54,7 +54,7 @@ def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
     (identified by email, or by an id with white space at an end), which the grouping then
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
     One pass over `rows`: a concat of two filters of them makes Polars hold every row read."""
-    plain = _plain_id(rows)
+    plain = plain_id(rows)
     return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_not_null()).drop(_HIT)
 
 
@@ -63,7 +63,7 @@ def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame
     customer_key): rows_of's complement on the plain ids, plus every row a normalization could
     map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
     row; cheap to aggregate when `customers` are most of those who buy."""
-    plain = _plain_id(rows)
+    plain = plain_id(rows)
     return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_null()).drop(_HIT)
 
 
@@ -76,7 +76,7 @@ def _numbers(rows: pl.LazyFrame) -> bool:
     return rows.collect_schema().get(RAW_KEY) == pl.Int64
 
 
-def _plain_id(rows: pl.LazyFrame) -> pl.Expr:
+def plain_id(rows: pl.LazyFrame) -> pl.Expr:
     """A row whose identity as written is its customer_key: an id with no white space at an
     end (an integer id always)."""
     if _numbers(rows):

@@ -32,7 +32,7 @@ from segcli.backends.spark.session import run, spark_session
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from segcli.backends import InputRequest, Inputs
+    from segcli.backends import InputRequest, Inputs, PassStore
     from segcli.plan import FeaturePlan
     from segcli.spec.grid import Grid
     from segcli.spec.model import Rule
@@ -45,7 +45,12 @@ class SparkEngine:
     def open_inputs(self, request: InputRequest) -> SparkInputs:
         return run(lambda: open_inputs(spark_session(), request))
 
-    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
+    def members_table(
+        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
+    ) -> pl.DataFrame:
+        """The whole plan as one Spark job: the cluster holds the data, so there are no passes
+        to keep (`store` is unused)."""
+        del store
         return _collect(members_frame(plan, _spark_inputs(inputs)))
 
     def customer_values(

@@ -1,0 +1,140 @@
+"""The work folder of a run in passes: each finished pass kept on disk, so a killed run resumes.
+
+`segcli run` over data larger than its memory budget computes the members table in passes over
+the customers (backends/polars/passes.py). Each finished pass's part is written, atomically and
+durably, to `<out>/.segcli-work/` as `pass-<i>-of-<K>.parquet`; a rerun of the same run loads
+those parts and computes only the passes after them. The folder records what it belongs to
+(`run.json`: the as-of, the definitions' hashes, the input files' sizes and modification times,
+the settings, segcli's and Polars' versions, as Polars' hash picks each customer's pass):
+anything else, and it is emptied first. The run removes it when it completes. Snapshots are
+only ever written from the complete members table, so a kill leaves no partial snapshot.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import segcli
+from segcli.errors import SnapshotError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    import polars as pl
+
+    from segcli.backends import Inputs
+    from segcli.spec.model import Definition
+
+WORK_NAME = ".segcli-work"
+_RECORD = "run.json"
+_PARTIAL = ".partial"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkFolder:
+    """A `backends.PassStore` in `folder`, for the run `record` describes. A one-pass run
+    keeps nothing (there is nothing to resume) and creates no folder."""
+
+    folder: Path
+    record: str
+
+    def load(self, index: int, count: int) -> pl.DataFrame | None:
+        import polars as pl  # noqa: PLC0415
+
+        path = self._part(index, count)
+        if count == 1 or not path.is_file() or not self._belongs():
+            return None
+        try:
+            return pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError):  # unreadable: computed again
+            return None
+
+    def save(self, index: int, count: int, members: pl.DataFrame) -> None:
+        if count == 1:
+            return
+        final = self._part(index, count)
+        temp = final.with_name(final.name + _PARTIAL)
+        try:
+            self._claim()
+            members.write_parquet(temp)
+            _fsync(temp)
+            temp.replace(final)
+            _fsync(self.folder)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            message = f"cannot keep pass {index + 1} of {count} in {final}: {reason}"
+            raise SnapshotError(message) from None
+
+    def remove(self) -> None:
+        """The run is complete: its work folder goes."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _part(self, index: int, count: int) -> Path:
+        return self.folder / f"pass-{index + 1:03d}-of-{count:03d}.parquet"
+
+    def _belongs(self) -> bool:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            return (self.folder / _RECORD).read_text(encoding="utf-8") == self.record
+        return False
+
+    def _claim(self) -> None:
+        """Make the folder this run's: emptied unless it already records this run."""
+        if self._belongs():
+            return
+        self.remove()
+        self.folder.mkdir(parents=True)
+        record = self.folder / _RECORD
+        temp = record.with_name(_RECORD + _PARTIAL)
+        temp.write_text(self.record, encoding="utf-8")
+        _fsync(temp)
+        temp.replace(record)
+        _fsync(self.folder)
+
+
+def work_folder(
+    out_dir: Path,
+    todo: Sequence[Definition],
+    library: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+) -> WorkFolder:
+    """The work folder of the run that builds `todo` as of `as_of` from `tables` into `out_dir`."""
+    import polars as pl  # noqa: PLC0415
+
+    from segcli.spec.segment_refs import definition_sha256  # noqa: PLC0415
+
+    record = {
+        "as_of": as_of.isoformat(),
+        "definitions": [[d.segment_id, definition_sha256(d, library)] for d in todo],
+        "inputs": [_fingerprint(path) for path in tables.sources],
+        "settings": repr(tables.settings),
+        "engine": tables.engine,
+        "segcli": segcli.__version__,
+        "polars": pl.__version__,
+    }
+    return WorkFolder(out_dir / WORK_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+def _fingerprint(path: Path) -> list[object]:
+    """A file as the work folder knows it: a change of size or modification time starts over."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return [str(path), None, None]
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns]
+
+
+def _fsync(path: Path) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
