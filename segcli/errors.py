@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Literal
 
 
 class ExitCode(IntEnum):
@@ -34,10 +35,11 @@ class Diagnostic:
     message: str
     span: Span | None = None
     hint: str | None = None
+    level: Literal["error", "warning"] = "error"  # warnings come from linting against the data
 
     def __str__(self) -> str:
         where = f"{self.span}: " if self.span else ""
-        text = f"{where}error[{self.code}] {self.message}"
+        text = f"{where}{self.level}[{self.code}] {self.message}"
         return f"{text}\n  hint: {self.hint}" if self.hint else text
 
 

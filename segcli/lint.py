@@ -19,10 +19,9 @@ import difflib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
 
 from segcli.backends import Inputs
-from segcli.errors import Span, UsageError
+from segcli.errors import Diagnostic, Span, UsageError
 from segcli.inputs.tables import Tables
 from segcli.periods import resolve_period
 from segcli.plan import segment_column
@@ -41,8 +40,6 @@ from segcli.spec.model import (
     Rule,
     Test,
 )
-
-Level = Literal["error", "warning"]
 
 # field → (table, column, separator of a multi-valued cell, where it is described)
 Source = tuple[str, str, str | None, str]
@@ -70,20 +67,6 @@ EVERYONE = "__segcli_lint_everyone"
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
-    level: Level
-    code: str
-    message: str
-    span: Span | None = None
-    hint: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.span}: " if self.span else ""
-        text = f"{where}{self.level}[{self.code}] {self.message}"
-        return f"{text}\n  hint: {self.hint}" if self.hint else text
-
-
-@dataclass(frozen=True, slots=True)
 class TextCheck:
     """One text comparison of a rule, and where its values must occur."""
 
@@ -95,7 +78,7 @@ class TextCheck:
 
 @dataclass(frozen=True, slots=True)
 class LintReport:
-    findings: tuple[Finding, ...]
+    findings: tuple[Diagnostic, ...]
     members: dict[str, int]  # segment id → customers for whom its rules hold
     customers: int  # every customer of the data
 
@@ -115,7 +98,7 @@ def lint_definitions(
     checks = {d.segment_id: list(text_checks(d.rule, tables)) for d in definitions}
     wanted = sorted({c.source for cs in checks.values() for c in cs})
     values, first_order = distinct_values(tables, wanted)
-    findings: list[Finding] = []
+    findings: list[Diagnostic] = []
     for definition in definitions:
         findings += [f for c in checks[definition.segment_id] if (f := _check(c, values))]
         findings += _early_periods(definition, as_of, tables.settings.timezone, first_order)
@@ -152,7 +135,7 @@ def text_checks(rule: Rule, tables: Tables) -> Iterator[TextCheck]:
             return
 
 
-def _check(check: TextCheck, values: dict[Source, dict[str, str]]) -> Finding | None:
+def _check(check: TextCheck, values: dict[Source, dict[str, str]]) -> Diagnostic | None:
     """The first value of the comparison that matches nothing in the data, as an error."""
     occurring = values.get(check.source, {})
     for test in check.comparison.tests:
@@ -168,7 +151,7 @@ def _check(check: TextCheck, values: dict[Source, dict[str, str]]) -> Finding | 
             )
             how = {"contains": "contains", "starts_with": "starts with"}.get(test.op, "is")
             message = f"{check.field}: no value in {where} {how} '{value}'"
-            return Finding("error", "unknown-value", message, check.span, hint)
+            return Diagnostic("unknown-value", message, check.span, hint, level="error")
     return None
 
 
@@ -186,7 +169,7 @@ def _matches(test: Test, value: str, occurring: dict[str, str]) -> bool:
 
 def _early_periods(
     definition: Definition, as_of: datetime, timezone: str, first_order: datetime | None
-) -> list[Finding]:
+) -> list[Diagnostic]:
     if first_order is None:
         return []
     findings = []
@@ -197,7 +180,7 @@ def _early_periods(
                 f"the period starts {start.isoformat()}, before the first order in the data "
                 f"({first_order.isoformat()}): the data may not cover all of it"
             )
-            findings.append(Finding("warning", "period-before-data", message, rule.span))
+            findings.append(Diagnostic("period-before-data", message, rule.span, level="warning"))
     return findings
 
 
@@ -234,16 +217,16 @@ def _counts(
     return counts, table.height
 
 
-def _extremes(definition: Definition, members: int, everyone: int) -> list[Finding]:
+def _extremes(definition: Definition, members: int, everyone: int) -> list[Diagnostic]:
     span = _rule_span(definition.rule)
     if members == 0:
         message = f"{definition.segment_id}: the rules hold for no customer in the data"
-        return [Finding("warning", "holds-for-nobody", message, span)]
+        return [Diagnostic("holds-for-nobody", message, span, level="warning")]
     if members == everyone:
         message = (
             f"{definition.segment_id}: the rules hold for every customer in the data ({everyone})"
         )
-        return [Finding("warning", "holds-for-everyone", message, span)]
+        return [Diagnostic("holds-for-everyone", message, span, level="warning")]
     return []
 
 

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from segcli.api import CustomerSegments
     from segcli.deftests import SuiteReport, Verdict
     from segcli.grid import GridCounts, GroupChange
-    from segcli.lint import Finding
     from segcli.nightly import RunReport, SegmentOutcome
     from segcli.reasons import DiffReasons
     from segcli.spec.grid import Grid
@@ -215,7 +214,7 @@ def print_test_summary(report: SuiteReport) -> None:
     )
 
 
-def print_findings(findings: Sequence[Finding]) -> None:
+def print_findings(findings: Sequence[Diagnostic]) -> None:
     """Findings of `validate --orders`: errors and warnings with excerpt and caret."""
     console = stderr()
     for finding in findings:
