@@ -295,6 +295,24 @@ def test_a_shopify_export_is_refused_with_the_way_out(spark: Any, table: str, na
         api.open_tables(orders, customers=customers, engine="spark")
 
 
+def test_a_local_shopify_export_is_refused_before_a_session_starts(
+    spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting a JVM takes seconds: a layout the engine refuses is refused first."""
+    del spark  # only for the skip when PySpark or Java is missing
+    import segcli.backends.spark as engine
+
+    def no_session() -> None:
+        raise AssertionError("a Spark session was started")
+
+    monkeypatch.setattr(engine, "spark_session", no_session)
+    orders = SHARED / "shopify_enavant_orders_export_1.pseudonymized.csv"
+    with pytest.raises(InputError, match="Shopify orders export; run `segcli normalize` first"):
+        api.open_tables(orders, engine="spark")
+    with pytest.raises(UsageError, match="unknown time zone 'Mars/Base'"):
+        api.open_tables(SAMPLE / "orders.csv", settings=Settings("Mars/Base"), engine="spark")
+
+
 def test_settings_for_the_single_machine_readers_are_refused(spark: Any) -> None:
     del spark
     euro = Settings(money=MoneyFormat(decimal_separator=","), date_format="%d/%m/%Y")

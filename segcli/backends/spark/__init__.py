@@ -27,6 +27,7 @@ except ImportError as missing:
 from segcli.backends.spark.files import describe_files
 from segcli.backends.spark.inputs import SparkInputs, open_inputs
 from segcli.backends.spark.members import customer_rows, members_frame
+from segcli.backends.spark.read import check_local_headers, check_settings
 from segcli.backends.spark.session import run, spark_session
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class SparkEngine:
     fingerprint = SIZE_MTIME  # see files.py
 
     def open_inputs(self, request: InputRequest) -> SparkInputs:
+        check_settings(request.settings, request.preset)  # before a session starts for nothing
+        check_local_headers(request)
         return run(lambda: open_inputs(spark_session(), request))
 
     def members_table(

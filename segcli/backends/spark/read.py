@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812
@@ -23,11 +22,12 @@ from pyspark.sql import types as T  # noqa: N812
 from segcli.backends.spark import cells
 from segcli.errors import InputError, UsageError
 from segcli.inputs.columns import PARSED_NAME, REQUIRED, REQUIRED_VALUES, SPECS, listing
-from segcli.inputs.settings import MoneyFormat, Settings
+from segcli.inputs.settings import MoneyFormat, Settings, check_timezone
 from segcli.inputs.shopify import CUSTOMER_MARKERS, ORDER_MARKERS
 from segcli.inputs.sources import expand_paths
 
 if TYPE_CHECKING:
+    from segcli.backends import InputRequest
     from segcli.inputs.sources import PathSpec
 
 NORMALIZE = "run `segcli normalize` first and give Spark its output"
@@ -52,12 +52,7 @@ class TableFiles:
 
 def check_settings(settings: Settings, preset: str | None) -> None:
     """The settings only the single-machine readers apply: a clear error, never ignored."""
-    try:
-        ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(
-            f"unknown time zone '{settings.timezone}'; use an IANA name like Europe/London"
-        ) from None
+    check_timezone(settings.timezone)
     problems = []
     if preset is not None:
         problems.append(f"--preset {preset}")
@@ -134,6 +129,20 @@ def _read_item(
         order = F.struct(F.col("_metadata.file_path").alias(_FILE), position.alias(_POSITION))
         frame = frame.withColumn(ROW_ORDER, order)
     return frame, sources
+
+
+def check_local_headers(request: InputRequest) -> None:
+    """The layout check of `_resolve_columns` on the headers of local CSV files, before a Spark
+    session starts for inputs it would refuse (a Shopify export: run normalize first)."""
+    for table, spec in (("orders", request.orders), ("customers", request.customers)):
+        items: list[str | Path] = [] if spec is None else (
+            [spec] if isinstance(spec, str | Path) else list(spec)
+        )  # fmt: skip
+        for item in (i for i in items if "://" not in str(i)):
+            for found in expand_paths(item, table):
+                if found.format == "csv" and not found.gzipped:
+                    names = _csv_schema(found.path, request.settings).fieldNames()
+                    _resolve_columns(names, table, request.settings, str(item))
 
 
 def _csv_schema(path: Path, settings: Settings) -> T.StructType:
