@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from segcli import api
 from segcli.inputs.one_customer import cut_rows, has_column, narrow_to_customer, raw_cells
+from segcli.inputs.read import open_tables
 from segcli.inputs.settings import Settings
 from segcli.inputs.sources import PathSpec
 from segcli.inputs.tables import Tables
@@ -40,16 +40,14 @@ class _Inputs:
             chosen: PathSpec | None = cut.get(role)
             return chosen if chosen is not None else getattr(self, role)
 
-        return _polars(
-            api.open_tables(
-                spec("orders") or self.orders,
-                lines=spec("lines") if items else None,
-                customers=spec("customers"),
-                reviews=spec("reviews") if items else None,
-                products=self.products,
-                settings=self.settings,
-                preset=self.preset,
-            )
+        return open_tables(  # cutting rows out of files is the single-machine readers' way
+            spec("orders") or self.orders,
+            lines=spec("lines") if items else None,
+            customers=spec("customers"),
+            reviews=spec("reviews") if items else None,
+            products=self.products,
+            settings=self.settings,
+            preset=self.preset,
         )
 
     def cut(
@@ -68,13 +66,6 @@ class _Inputs:
             spec, table, needles, folder, columns=columns, settings=self.settings,
             preset=self.preset, exact=exact,
         )  # fmt: skip
-
-
-def _polars(inputs: object) -> Tables:
-    """The inputs the Polars engine opened: cutting rows out of files is that engine's way."""
-    if not isinstance(inputs, Tables):  # pragma: no cover - api.open_tables' default engine
-        raise TypeError("segcli segments reads through the polars engine")
-    return inputs
 
 
 def customer_tables(

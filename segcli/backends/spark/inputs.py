@@ -15,7 +15,6 @@ from segcli.backends.spark.read import (
     FIRST_ROW_WINS,
     ROW_ORDER,
     TableFiles,
-    check_settings,
     non_blank_rows,
     parsed,
     raw_cell,
@@ -59,8 +58,7 @@ class SparkInputs:
 
 
 def open_inputs(spark: SparkSession, request: InputRequest) -> SparkInputs:
-    settings = request.settings
-    check_settings(settings, request.preset)
+    settings = request.settings  # checked by the engine before the session started
     order_files = read_files(spark, request.orders, "orders", settings)
     files = {"orders": order_files}
     for table, spec in (
