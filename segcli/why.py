@@ -20,7 +20,6 @@ from segcli.plan import (
     FeaturePlan,
     features_of,
     grid_groups,
-    plan_features,
     resolve_segment,
     score_features,
     segment_column,
@@ -83,7 +82,7 @@ def explain_customer(
     """`why_lines`, or None when the data has no such customer. For a grid group the line
     shows the customer's group, cell and scores: the plan then also places every customer on
     the grids the rules name."""
-    grids = _grids(definition, library, tables, as_of)
+    grids = _grids(definition, library)
     axes = [Definition(f"__axes{i}", "axes", g.axes_rule()) for i, g in enumerate(grids.values())]
     plan = plan_segments([definition, *axes], tables, as_of, library)
     nodes = list(_nodes(definition.rule, plan, 0))
@@ -102,13 +101,11 @@ def explain_customer(
     return bool(first[segment_column(definition)]), lines
 
 
-def _grids(
-    definition: Definition, library: Sequence[Definition], tables: Inputs, as_of: datetime
-) -> dict[str, Grid]:
+def _grids(definition: Definition, library: Sequence[Definition]) -> dict[str, Grid]:
     """The grids the rules name, by the reference as written."""
-    base = plan_features([definition], as_of, tables.settings.timezone, library)
+    by_id = {d.segment_id: d for d in [*library, definition]}
     folder = definition.source.parent if definition.source is not None else None
-    refs = [c.grid for c in grid_groups(definition.rule, base.library)]
+    refs = [c.grid for c in grid_groups(definition.rule, by_id)]
     return {ref: load_grid(ref, folder) for ref in dict.fromkeys(refs)}
 
 
