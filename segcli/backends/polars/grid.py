@@ -31,8 +31,9 @@ def order_count(plan: FeaturePlan) -> pl.Expr:
     return pl.col(plan.name(score_features()[0]))
 
 
-def days_since_last_order(plan: FeaturePlan, column: str = LAST_ORDER_AT) -> pl.Expr:
-    """Calendar days from the order's local date to the as-of's local date."""
+def days_since(plan: FeaturePlan, column: str = LAST_ORDER_AT) -> pl.Expr:
+    """Calendar days from the order's local date to the as-of's local date (recency rules,
+    grid axes and the recency score all count them this way)."""
     local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
     as_of_day = plan.as_of.astimezone(ZoneInfo(plan.timezone)).date()
     return (pl.lit(as_of_day) - local_day).dt.total_days()
@@ -53,7 +54,7 @@ def with_scores(table: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
 
     frequency = score(order_count(plan), higher_is_better=True)
     monetary = score(pl.col(LIFETIME_SPEND), higher_is_better=True)
-    recency = score(days_since_last_order(plan), higher_is_better=False)
+    recency = score(days_since(plan), higher_is_better=False)
     table = table.with_columns(
         recency.alias(SCORE_COLUMNS["recency_score"]),
         frequency.alias(SCORE_COLUMNS["frequency_score"]),
@@ -74,9 +75,9 @@ def axis_value(axis: Axis, plan: FeaturePlan) -> pl.Expr:
     if axis.field == "order_count":
         return order_count(plan)
     if axis.field == "days_since_last_order":
-        return days_since_last_order(plan)
+        return days_since(plan)
     if axis.field == "days_since_first_order":
-        return days_since_last_order(plan, FIRST_ORDER_AT)
+        return days_since(plan, FIRST_ORDER_AT)
     raise ValueError(f"not an axis field: {axis.field!r}")
 
 

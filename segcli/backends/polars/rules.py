@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from functools import partial
 from typing import assert_never
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -18,7 +17,7 @@ from segcli.backends.polars.compare import (
     ratio_compare,
     text_compare,
 )
-from segcli.backends.polars.grid import score_rule
+from segcli.backends.polars.grid import days_since, score_rule
 from segcli.periods import Window, resolve_period
 from segcli.plan import (
     FIRST_ORDER_AT,
@@ -181,12 +180,10 @@ def _recency(rule: Recency, plan: FeaturePlan) -> pl.Expr:
     column = (
         FIRST_ORDER_AT if rule.field.startswith(("first", "days_since_first")) else (LAST_ORDER_AT)
     )
-    local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
     if rule.field.endswith("_date"):
+        local_day = pl.col(column).dt.convert_time_zone(plan.timezone).dt.date()
         return date_compare(local_day, rule.comparison)
-    as_of_day = plan.as_of.astimezone(ZoneInfo(plan.timezone)).date()
-    days = (pl.lit(as_of_day) - local_day).dt.total_days()
-    return integer_compare(days, rule.comparison)
+    return integer_compare(days_since(plan, column), rule.comparison)
 
 
 def _aggregate_rule(rule: Metric | HasOrder | Purchased | Reviewed, plan: FeaturePlan) -> pl.Expr:
