@@ -110,7 +110,9 @@ class History:
         }
 
 
-def count_points(flags: pl.DataFrame, days: Sequence[date], as_ofs: Sequence[datetime]) -> tuple[HistoryPoint, ...]:
+def count_points(
+    flags: pl.DataFrame, days: Sequence[date], as_ofs: Sequence[datetime]
+) -> tuple[HistoryPoint, ...]:
     """The series from the engine's membership table (one column per date)."""
     columns = [point_column(i) for i in range(len(days))]
     exprs = [pl.col(c).sum().alias(f"m{i}") for i, c in enumerate(columns)]

@@ -152,7 +152,10 @@ def _order_email(
 ) -> pl.LazyFrame:
     """The earliest order email as the customers table holds emails (its instant kept)."""
     if not tables.order_emails:  # no email column: no order's email stands in
-        nothing = [pl.lit(None, pl.String).alias(ORDER_EMAIL), pl.lit(None, pl.Datetime("us", "UTC")).alias(_EMAIL_AT)]
+        nothing = [
+            pl.lit(None, pl.String).alias(ORDER_EMAIL),
+            pl.lit(None, pl.Datetime("us", "UTC")).alias(_EMAIL_AT),
+        ]
         return per_customer.with_columns(nothing)
     return per_customer.with_columns(keys.text(pl.col(ORDER_EMAIL), "email").alias(ORDER_EMAIL))
 
@@ -165,4 +168,3 @@ def _with_customers(per_customer: pl.LazyFrame, known: pl.LazyFrame | None) -> p
     known = known.with_columns(pl.lit(value=True).alias(_KNOWN))
     table = known.join(per_customer, on=KEY, how="full", coalesce=True)
     return table.with_columns(pl.col(_KNOWN).fill_null(value=False))
-
