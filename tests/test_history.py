@@ -11,14 +11,22 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 import reference
 from hypothesis import given, settings
-from random_shops import DIFFERENTIAL, SEEDS, Example, in_scope, random_example, write_files
+from random_shops import (
+    DIFFERENTIAL,
+    SEEDS,
+    Example,
+    field_example,
+    in_scope,
+    random_example,
+    write_files,
+)
 
 from segcli import api
 from segcli.backends import Inputs
@@ -186,13 +194,19 @@ def test_json_to_a_file_and_the_table_on_stdout(hand_shop: Path) -> None:
         ("2024-04-01", 1, 1, 2),
     ]
     rows = [line.split() for line in result.stdout.splitlines()[2:]]
-    assert rows == [["2024-02-01", "1"], ["2024-03-01", "2", "+2", "-1"], ["2024-04-01", "1", "+1", "-2"]]
+    assert rows == [
+        ["2024-02-01", "1"],
+        ["2024-03-01", "2", "+2", "-1"],
+        ["2024-04-01", "1", "+1", "-2"],
+    ]
 
 
 def test_every_date_of_the_hand_shop_is_what_build_exports(hand_shop: Path) -> None:
     for day, expected in (("2024-02-01", 1), ("2024-03-01", 2), ("2024-04-01", 1)):
         args = ["build", str(hand_shop / "active.yaml"), str(hand_shop / "orders.csv")]
-        result = segcli(*args, "--customers", str(hand_shop / "customers.csv"), "--as-of", day, "-o", "-")
+        result = segcli(
+            *args, "--customers", str(hand_shop / "customers.csv"), "--as-of", day, "-o", "-"
+        )
         assert result.returncode == 0, result.stderr
         assert len(result.stdout.splitlines()) == 1 + expected
 
@@ -202,7 +216,9 @@ def test_bad_usage_is_one_line_and_exit_2(hand_shop: Path) -> None:
     args[args.index("2024-02-01")] = "2024-05-01"
     result = segcli(*args)
     assert result.returncode == ExitCode.BAD_DEFINITION
-    assert result.stderr.strip().splitlines() == ["error: --from 2024-05-01 is after --to 2024-04-01"]
+    assert result.stderr.strip().splitlines() == [
+        "error: --from 2024-05-01 is after --to 2024-04-01"
+    ]
     assert result.stdout == ""
     both = segcli(*hand_args(hand_shop, "--csv", "--json"))
     assert both.returncode == ExitCode.BAD_DEFINITION
@@ -240,14 +256,18 @@ def test_rfm_scores_are_refused_with_the_rule_position(hand_shop: Path) -> None:
     assert "history does not compute RFM scores (recency_score)" in message
 
 
-def test_many_chunks_give_the_series_of_one(hand_shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_many_chunks_give_the_series_of_one(
+    hand_shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     definition, library = load_with_dependencies(hand_shop / "active.yaml")
     tables = api.open_tables(hand_shop / "orders.csv", customers=hand_shop / "customers.csv")
     args = {"start": "2024-01-01", "end": "2024-04-30", "every": "week", "library": library}
     whole = api.membership_history(definition, tables, **args)
     monkeypatch.setattr(engine_history, "MAX_COLUMNS", 1)  # one date per query
     seen: list[tuple[int, int]] = []
-    parts = api.membership_history(definition, tables, **args, progress=lambda d, t: seen.append((d, t)))
+    parts = api.membership_history(
+        definition, tables, **args, progress=lambda d, t: seen.append((d, t))
+    )
     assert parts == whole
     assert seen == [(i, 18) for i in range(1, 19)]
     days = [p.day for p in whole.points]
@@ -272,10 +292,20 @@ def sample_tables() -> Inputs:
 def test_sample_data_history_equals_a_build_per_date(rule: Path, sample_tables: Inputs) -> None:
     definition, library = load_with_dependencies(rule)
     history = api.membership_history(
-        definition, sample_tables, start="2023-11-30", end="2025-03-01", every="month", library=library
+        definition,
+        sample_tables,
+        start="2023-11-30",
+        end="2025-03-01",
+        every="month",
+        library=library,
     )
     days = [p.day for p in history.points]
-    assert days[:4] == [date(2023, 11, 30), date(2023, 12, 30), date(2024, 1, 30), date(2024, 2, 29)]
+    assert days[:4] == [
+        date(2023, 11, 30),
+        date(2023, 12, 30),
+        date(2024, 1, 30),
+        date(2024, 2, 29),
+    ]
     assert as_history(history) == as_built(definition, sample_tables, days, library)
 
 
@@ -284,8 +314,10 @@ SHOPIFY_RULES = {
     "    - days_since_last_order: {at_most: 120}\n",
     "spend_6m": "rules:\n  total_spend: {more_than: 150, period: last 6 months}\n",
     "first_2021": "rules:\n  first_order_date: {between: [2021-01-01, 2021-12-31]}\n",
-    "coded": "rules:\n  has_order: {where: {discount_code: {starts_with: env}}, period: last 1 year}\n",
-    "never_again": "rules:\n  all:\n    - order_count: {exactly: 1}\n    - not: {has_order: {period: last 90 days}}\n",
+    "coded": "rules:\n  has_order:\n    where: {discount_code: {starts_with: env}}\n"
+    "    period: last 1 year\n",
+    "never_again": "rules:\n  all:\n    - order_count: {exactly: 1}\n"
+    "    - not: {has_order: {period: last 90 days}}\n",
 }
 
 
@@ -314,7 +346,9 @@ def test_shopify_history_equals_a_build_per_date(
 # ---- against the reference evaluator on random shops ----------------------------------------
 
 
-def reference_series(example: Example, paths: dict[str, Path], days: Sequence[date]) -> list[set[str] | None]:
+def reference_series(
+    example: Example, paths: dict[str, Path], days: Sequence[date]
+) -> list[set[str] | None]:
     """The reference's members at each date, None where the shop leaves the answer open (a
     customer seen only in orders after that date: see random_shops.in_scope)."""
     data = reference.read_dataset(
@@ -331,8 +365,9 @@ def reference_series(example: Example, paths: dict[str, Path], days: Sequence[da
     return found
 
 
-def check_random_shop(seed: int) -> None:
-    example = random_example(seed)
+def check_random_shop(example: Example, start: date, end: date, every: str) -> None:
+    """History over the example's shop: each date as a build gives it and, where the shop
+    answers it, as the reference evaluator does; entered and left likewise."""
     with tempfile.TemporaryDirectory() as folder:
         paths = write_files(Path(folder), example)
         definition = api.parse_definition(
@@ -347,13 +382,7 @@ def check_random_shop(seed: int) -> None:
             customers=paths["customers"],
             reviews=paths["reviews"],
         )
-        middle = example.shop.as_of_instant.date()
-        start, end = middle - timedelta(days=190), middle + timedelta(days=40)
-        try:
-            history = api.membership_history(definition, tables, start=start, end=end, every="week")
-        except UsageError as error:  # RFM scores are refused, nothing else
-            assert "RFM scores" in str(error)
-            return
+        history = api.membership_history(definition, tables, start=start, end=end, every=every)
         days = [p.day for p in history.points]
         expected = reference_series(example, paths, days)
         series = as_history(history)
@@ -361,12 +390,27 @@ def check_random_shop(seed: int) -> None:
     for i, members in enumerate(expected):
         if members is None:
             continue
-        assert series[i][0] == len(members), f"seed {seed}, {days[i]}"
+        assert series[i][0] == len(members), days[i]
         if i > 0 and (before := expected[i - 1]) is not None:
-            assert series[i][1:] == (len(members - before), len(before - members)), f"seed {seed}"
+            assert series[i][1:] == (len(members - before), len(before - members)), days[i]
 
 
-@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 10))
+def check_seed(make: Callable[[int], Example], seed: int) -> None:
+    """Every day around the shop's as-of (where its instants cluster), then every month of the
+    two years before it."""
+    example = make(seed)
+    middle = example.shop.as_of_instant.date()
+    check_random_shop(example, middle - timedelta(days=4), middle + timedelta(days=3), "day")
+    check_random_shop(example, middle - timedelta(days=730), middle + timedelta(days=31), "month")
+
+
+@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 20))
 @given(seed=SEEDS)
-def test_random_shops_history_equals_the_reference_and_builds(seed: int) -> None:
-    check_random_shop(seed)
+def test_random_rules_history_equals_the_reference_and_builds(seed: int) -> None:
+    check_seed(random_example, seed)
+
+
+@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 20))
+@given(seed=SEEDS)
+def test_each_field_history_equals_the_reference_and_builds(seed: int) -> None:
+    check_seed(field_example, seed)
