@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, PassStore, load_engine
-from segcli.errors import InputError, UsageError
+from segcli.errors import InputError, Span, UsageError
 from segcli.inputs.settings import Settings
 from segcli.periods import as_of_label, resolve_as_of
 from segcli.plan import (
     EXPORT_COLUMNS,
     FeaturePlan,
+    grid_groups,
     plan_features,
     segment_column,
     walk_conditions,
@@ -400,11 +401,18 @@ def _refuse_scores(definition: Definition, plan: FeaturePlan) -> None:
     """RFM scores rank every buyer at the as-of: a history would rank them at every date."""
     if not plan.needs_scores:
         return
-    for condition in walk_conditions(definition.rule, plan.library):
-        if isinstance(condition, Score):
-            where = f"{condition.span}: " if condition.span else ""
-            raise UsageError(
-                f"{where}history does not compute RFM scores ({condition.field}) at each "
-                "date; build the dates one by one (segcli build --as-of DATE)"
-            )
-    raise UsageError("history does not compute RFM scores at each date")
+    library = plan.library
+    found: list[tuple[Span | None, str]] = [  # a grid's own rules sit in its file: name the group
+        (g.span, g.field if g.field == "rfm_group" else f"grid {g.grid}")
+        for g in grid_groups(definition.rule, library)
+        if any(isinstance(c, Score) for c in walk_conditions(g.rule, library))
+    ]
+    found += [
+        (c.span, c.field) for c in walk_conditions(definition.rule, library) if isinstance(c, Score)
+    ]
+    span, what = found[0] if found else (None, "RFM scores")
+    where = f"{span}: " if span else ""
+    raise UsageError(
+        f"{where}history does not compute RFM scores ({what}) at each date; "
+        "build the dates one by one (segcli build --as-of DATE)"
+    )

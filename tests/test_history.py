@@ -256,6 +256,37 @@ def test_rfm_scores_are_refused_with_the_rule_position(hand_shop: Path) -> None:
     assert "history does not compute RFM scores (recency_score)" in message
 
 
+def test_rfm_groups_are_refused_where_the_definition_names_them(hand_shop: Path) -> None:
+    rule = hand_shop / "champions.yaml"
+    rule.write_text(
+        "name: Champions\nrules:\n  all:\n    - order_count: {at_least: 1}\n"
+        "    - rfm_group: champions\n",
+        encoding="utf-8",
+    )
+    args = hand_args(hand_shop)
+    args[1] = str(rule)
+    result = segcli(*args)
+    assert result.returncode == ExitCode.BAD_DEFINITION
+    assert result.stderr.strip() == (
+        f"error: {rule}:5:7: history does not compute RFM scores (rfm_group) at each date; "
+        "build the dates one by one (segcli build --as-of DATE)"
+    )
+
+
+def test_the_workflow_doc_shows_what_history_prints() -> None:
+    text = (ROOT / "docs" / "workflow.md").read_text(encoding="utf-8")
+    body = text.split("\n## `segcli history", 1)[1].split("\n## ", 1)[0]
+    example = body.split("\n$ segcli history ", 1)[1].split("\n```", 1)[0]
+    command, *shown = example.splitlines()
+    result = segcli("history", *command.split())
+    assert result.returncode == 0, result.stderr
+    assert [line.rstrip() for line in result.stdout.splitlines()] == shown
+    as_csv = segcli("history", *command.split(), "--csv")
+    csv_block = body.split("  ```\n  date,as_of", 1)[1].split("\n  ```", 1)[0]
+    shown_csv = "date,as_of" + csv_block.replace("\n  ", "\n") + "\n"
+    assert as_csv.stdout == shown_csv
+
+
 def test_many_chunks_give_the_series_of_one(
     hand_shop: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -307,6 +338,23 @@ def test_sample_data_history_equals_a_build_per_date(rule: Path, sample_tables: 
         date(2024, 2, 29),
     ]
     assert as_history(history) == as_built(definition, sample_tables, days, library)
+
+
+def test_a_retention_grid_group_history_equals_a_build_per_date(
+    sample_tables: Inputs, tmp_path: Path
+) -> None:
+    rule = tmp_path / "red_alert.yaml"
+    rule.write_text(
+        "name: Red alert\nrules:\n  grid: {name: retention, group: red_alert}\n", encoding="utf-8"
+    )
+    definition, library = load_with_dependencies(rule)
+    history = api.membership_history(
+        definition, sample_tables, start="2024-01-01", end="2025-01-01", library=library
+    )
+    days = [p.day for p in history.points]
+    series = as_history(history)
+    assert series == as_built(definition, sample_tables, days, library)
+    assert any(left for _, _, left in series)
 
 
 SHOPIFY_RULES = {
