@@ -510,6 +510,7 @@ def history(
         str | None, typer.Option("-o", "--output", help="Write --json/--csv here (- = stdout).")
     ] = None,
     png: Annotated[Path | None, typer.Option("--png", help="Draw the series as a PNG.")] = None,
+    memory_limit: MemoryOpt = None,
 ) -> None:
     """One segment's members at each date from --from to --to, and who entered and left since
     the date before; each date is an as-of like --as-of DATE (the start of that day)."""
@@ -528,8 +529,9 @@ def history(
             require_matplotlib()
         target, library = _load_one(definition)
         tables = _open(
-            orders, lines, customers, reviews, products, config, preset, definition.parent
-        )
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            memory_limit=memory_limit,
+        )  # fmt: skip
         with render.working(f"history of {target.segment_id}"):
             series = api.membership_history(
                 target, tables, start=start, end=end, every=every, library=library,

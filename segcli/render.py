@@ -495,8 +495,8 @@ def print_history(history: History, *, to_stderr: bool = False) -> None:
 
 def print_history_progress(done: int, total: int) -> None:
     """After each query of a history that takes several (see backends.polars.history)."""
-    if done < total:
-        stderr().print(f"history: {done} of {total} dates evaluated")
+    if total > 1:
+        stderr().print(f"history: {done} of {total} queries done")
 
 
 def _signed(count: int, sign: str) -> str:

@@ -305,6 +305,21 @@ def test_many_chunks_give_the_series_of_one(
     assert as_history(whole) == as_built(definition, tables, days, library)
 
 
+def test_passes_over_the_customers_give_the_series_of_one(hand_shop: Path) -> None:
+    definition, library = load_with_dependencies(hand_shop / "active.yaml")
+    args = {"start": "2024-01-01", "end": "2024-04-30", "every": "week", "library": library}
+    series = []
+    for passes in (1, 3):
+        tables = api.open_tables(
+            hand_shop / "orders.csv",
+            customers=hand_shop / "customers.csv",
+            settings=Settings(passes=passes),
+        )
+        series.append(api.membership_history(definition, tables, **args))
+    assert series[0] == series[1]
+    assert sum(p.entered or 0 for p in series[0].points) == 5  # b, a, f, c, then e (April)
+
+
 # ---- against separate builds ------------------------------------------------------------------
 
 

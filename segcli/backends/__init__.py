@@ -130,7 +130,8 @@ class Engine(Protocol):
         the same one) at ascending as-ofs. KEY and one boolean column per plan
         (timeline.point_column(i)), for every customer who is a member at one as-of at least;
         each column is exactly the members a build at that as-of exports. Far cheaper than a
-        build per as-of (see timeline.py); `progress(done, total)` reports the as-ofs done."""
+        build per as-of (see timeline.py); `progress(done, total)` reports the engine's
+        queries done, where it takes several."""
         ...
 
     def describe_inputs(self, inputs: Inputs) -> list[InputFile]:

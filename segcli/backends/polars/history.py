@@ -16,6 +16,7 @@ from datetime import datetime
 
 import polars as pl
 
+from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.customers import (
     ORDER_EMAIL,
     aggregate_reviews,
@@ -26,6 +27,7 @@ from segcli.backends.polars.customers import (
 from segcli.backends.polars.groups import Aggregate, Combine, aggregate_by_customer, earliest
 from segcli.backends.polars.lines import aggregate_lines
 from segcli.backends.polars.orders import identity, known_customers, seen_orders
+from segcli.backends.polars.passes import Pass
 from segcli.backends.polars.rules import segment_flag
 from segcli.inputs.checks import QueryRunner
 from segcli.inputs.identity import IdentityResolver
@@ -51,18 +53,27 @@ def membership_over_time(
     progress: Progress | None = None,
 ) -> pl.DataFrame:
     """KEY and point_column(i) for plan i, for the customers who are members at one as-of at
-    least; one query per chunk of as-ofs (`chunks`), `progress(done, total)` after each."""
-    result: pl.DataFrame | None = None
-    done = 0
-    for chunk in chunks(plans):
-        flags = _chunk_flags(chunk, tables, runner, roles)
-        flags = flags.rename({point_column(i): point_column(done + i) for i in range(len(chunk))})
-        result = flags if result is None else _join_flags(result, flags)
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(plans))
-    assert result is not None
-    return result
+    least: one query per chunk of as-ofs (`chunks`) per pass over the customers (passes.py, as
+    many as a build takes), `progress(done, total)` in queries after each."""
+    count = pass_count(tables)
+    parts = chunks(plans)
+    parts_done = []
+    for index in range(count):
+        part = Pass(index, count)
+        result: pl.DataFrame | None = None
+        done = 0
+        for number, chunk in enumerate(parts):
+            flags = _chunk_flags(chunk, part, tables, runner, roles)
+            flags = flags.rename(
+                {point_column(i): point_column(done + i) for i in range(len(chunk))}
+            )
+            result = flags if result is None else _join_flags(result, flags)
+            done += len(chunk)
+            if progress is not None:
+                progress(index * len(parts) + number + 1, count * len(parts))
+        assert result is not None
+        parts_done.append(result)
+    return pl.concat(parts_done)
 
 
 def chunks(plans: Sequence[FeaturePlan]) -> list[list[FeaturePlan]]:
@@ -78,10 +89,11 @@ def _join_flags(left: pl.DataFrame, right: pl.DataFrame) -> pl.DataFrame:
 
 
 def _chunk_flags(
-    plans: list[FeaturePlan], tables: Tables, runner: QueryRunner, roles: list[str]
+    plans: list[FeaturePlan], part: Pass, whole: Tables, runner: QueryRunner, roles: list[str]
 ) -> pl.DataFrame:
     merged = merge_plans(plans)
-    table = runner.collect(history_table(merged.merged, [p.as_of for p in plans], tables), roles)
+    query = history_table(merged.merged, [p.as_of for p in plans], part.tables(whole))
+    table = runner.collect(part.keys(query), roles)
     dated = enumerate(merged.dated)
     columns = [_point_flag(table, plan, i).alias(point_column(i)) for i, plan in dated]
     flags = pl.DataFrame([table[KEY], *columns])
