@@ -7,6 +7,7 @@ tests/reference.py on random shops."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import subprocess
 import sys
@@ -292,13 +293,13 @@ def test_many_chunks_give_the_series_of_one(
 ) -> None:
     definition, library = load_with_dependencies(hand_shop / "active.yaml")
     tables = api.open_tables(hand_shop / "orders.csv", customers=hand_shop / "customers.csv")
-    args = {"start": "2024-01-01", "end": "2024-04-30", "every": "week", "library": library}
-    whole = api.membership_history(definition, tables, **args)
+    weekly = functools.partial(
+        api.membership_history, start="2024-01-01", end="2024-04-30", every="week", library=library
+    )
+    whole = weekly(definition, tables)
     monkeypatch.setattr(engine_history, "MAX_COLUMNS", 1)  # one date per query
     seen: list[tuple[int, int]] = []
-    parts = api.membership_history(
-        definition, tables, **args, progress=lambda d, t: seen.append((d, t))
-    )
+    parts = weekly(definition, tables, progress=lambda d, t: seen.append((d, t)))
     assert parts == whole
     assert seen == [(i, 18) for i in range(1, 19)]
     days = [p.day for p in whole.points]
@@ -307,7 +308,9 @@ def test_many_chunks_give_the_series_of_one(
 
 def test_passes_over_the_customers_give_the_series_of_one(hand_shop: Path) -> None:
     definition, library = load_with_dependencies(hand_shop / "active.yaml")
-    args = {"start": "2024-01-01", "end": "2024-04-30", "every": "week", "library": library}
+    weekly = functools.partial(
+        api.membership_history, start="2024-01-01", end="2024-04-30", every="week", library=library
+    )
     series = []
     for passes in (1, 3):
         tables = api.open_tables(
@@ -315,7 +318,7 @@ def test_passes_over_the_customers_give_the_series_of_one(hand_shop: Path) -> No
             customers=hand_shop / "customers.csv",
             settings=Settings(passes=passes),
         )
-        series.append(api.membership_history(definition, tables, **args))
+        series.append(weekly(definition, tables))
     assert series[0] == series[1]
     assert sum(p.entered or 0 for p in series[0].points) == 5  # b, a, f, c, then e (April)
 
