@@ -11,6 +11,7 @@ as-of's plan, over the one collected table, exactly as a build at that as-of eva
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
@@ -57,23 +58,37 @@ def membership_over_time(
     many as a build takes), `progress(done, total)` in queries after each."""
     count = pass_count(tables)
     parts = chunks(plans)
-    parts_done = []
-    for index in range(count):
-        part = Pass(index, count)
-        result: pl.DataFrame | None = None
-        done = 0
-        for number, chunk in enumerate(parts):
-            flags = _chunk_flags(chunk, part, tables, runner, roles)
-            flags = flags.rename(
-                {point_column(i): point_column(done + i) for i in range(len(chunk))}
-            )
-            result = flags if result is None else _join_flags(result, flags)
-            done += len(chunk)
-            if progress is not None:
-                progress(index * len(parts) + number + 1, count * len(parts))
-        assert result is not None
-        parts_done.append(result)
-    return pl.concat(parts_done)
+    queries = itertools.count(1)
+
+    def tick() -> None:
+        done = next(queries)
+        if progress is not None:
+            progress(done, count * len(parts))
+
+    found = [_pass_flags(parts, Pass(i, count), tables, runner, roles, tick) for i in range(count)]
+    return pl.concat(found)
+
+
+def _pass_flags(
+    parts: list[list[FeaturePlan]],
+    part: Pass,
+    tables: Tables,
+    runner: QueryRunner,
+    roles: list[str],
+    tick: Callable[[], None],
+) -> pl.DataFrame:
+    """The flags of one pass's customers: a query per chunk of as-ofs (`tick` after each),
+    joined by customer."""
+    result: pl.DataFrame | None = None
+    done = 0
+    for chunk in parts:
+        flags = _chunk_flags(chunk, part, tables, runner, roles)
+        flags = flags.rename({point_column(i): point_column(done + i) for i in range(len(chunk))})
+        result = flags if result is None else _join_flags(result, flags)
+        done += len(chunk)
+        tick()
+    assert result is not None
+    return result
 
 
 def chunks(plans: Sequence[FeaturePlan]) -> list[list[FeaturePlan]]:
