@@ -3,24 +3,25 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from segcli.backends import DEFAULT_ENGINE, InputRequest, Inputs, PassStore, load_engine
-from segcli.errors import InputError, UsageError
+from segcli.errors import InputError, Span, UsageError
 from segcli.inputs.settings import Settings
 from segcli.periods import as_of_label, resolve_as_of
 from segcli.plan import (
     EXPORT_COLUMNS,
     FeaturePlan,
+    grid_groups,
     plan_features,
     segment_column,
     walk_conditions,
 )
-from segcli.spec.model import Definition, Registered
+from segcli.spec.model import Definition, Registered, Score
 from segcli.spec.parse import load_definitions, load_with_dependencies, parse_definition
 from segcli.spec.segment_refs import definition_sha256
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 
     from segcli.deftests import SuiteReport
     from segcli.diff import DiffResult
+    from segcli.history import History
     from segcli.inputs.sources import PathSpec
     from segcli.lint import LintReport
     from segcli.manifest import InputFile, Manifest
@@ -48,6 +50,7 @@ __all__ = [
     "load_with_dependencies",
     "member_keys",
     "members_table",
+    "membership_history",
     "normalize_inputs",
     "open_tables",
     "parse_definition",
@@ -363,3 +366,53 @@ def diff_reasons(
 
     result = diff_snapshots(old, new)
     return result, reasons(result, definition, library, tables)
+
+
+def membership_history(
+    definition: Definition,
+    tables: Inputs,
+    *,
+    start: date | str,
+    end: date | str,
+    every: str = "month",
+    library: Sequence[Definition] = (),
+    progress: Callable[[int, int], None] | None = None,
+) -> History:
+    """`segcli history`: the segment's members at each date from `start` to `end` (every day,
+    week or month; see history.history_dates), each date an as-of as `--as-of DATE` gives, and
+    who entered and left since the date before, from one pass over the data per chunk of dates
+    (Engine.membership_over_time). A segment that reads RFM scores is refused (UsageError)."""
+    from segcli.history import History, count_points, history_dates, parse_day  # noqa: PLC0415
+
+    first = parse_day(start, "--from") if isinstance(start, str) else start
+    last = parse_day(end, "--to") if isinstance(end, str) else end
+    days = history_dates(first, last, every)
+    timezone = tables.settings.timezone
+    instants = [resolve_as_of(day, timezone) for day in days]
+    plans = [plan_segments([definition], tables, t, library) for t in instants]
+    _refuse_scores(definition, plans[0])
+    engine = load_engine(tables.engine)
+    flags = engine.membership_over_time(plans, tables, progress)
+    points = count_points(flags, days, instants)
+    return History(definition.segment_id, definition.name, every, timezone, points)
+
+
+def _refuse_scores(definition: Definition, plan: FeaturePlan) -> None:
+    """RFM scores rank every buyer at the as-of: a history would rank them at every date."""
+    if not plan.needs_scores:
+        return
+    library = plan.library
+    found: list[tuple[Span | None, str]] = [  # a grid's own rules sit in its file: name the group
+        (g.span, g.field if g.field == "rfm_group" else f"grid {g.grid}")
+        for g in grid_groups(definition.rule, library)
+        if any(isinstance(c, Score) for c in walk_conditions(g.rule, library))
+    ]
+    found += [
+        (c.span, c.field) for c in walk_conditions(definition.rule, library) if isinstance(c, Score)
+    ]
+    span, what = found[0] if found else (None, "RFM scores")
+    where = f"{span}: " if span else ""
+    raise UsageError(
+        f"{where}history does not compute RFM scores ({what}) at each date; "
+        "build the dates one by one (segcli build --as-of DATE)"
+    )

@@ -489,6 +489,66 @@ def segments(
 
 
 @app.command()
+def history(
+    definition: Annotated[Path, typer.Argument(help="The segment definition (YAML).")],
+    orders: Annotated[list[Path], typer.Argument(help="Orders file(s), folder or glob.")],
+    start: Annotated[str, typer.Option("--from", help="The first date (YYYY-MM-DD).")],
+    end: Annotated[
+        str,
+        typer.Option("--to", help="The last date (YYYY-MM-DD; included if a step lands on it)."),
+    ],
+    every: Annotated[str, typer.Option("--every", help="The step: day, week or month.")] = "month",
+    lines: LinesOpt = None,
+    customers: CustomersOpt = None,
+    reviews: ReviewsOpt = None,
+    products: ProductsOpt = None,
+    config: ConfigOpt = None,
+    preset: PresetOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the series as JSON.")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="Print the series as CSV.")] = False,
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write --json/--csv here (- = stdout).")
+    ] = None,
+    png: Annotated[Path | None, typer.Option("--png", help="Draw the series as a PNG.")] = None,
+    memory_limit: MemoryOpt = None,
+) -> None:
+    """One segment's members at each date from --from to --to, and who entered and left since
+    the date before; each date is an as-of like --as-of DATE (the start of that day)."""
+    from segcli import api, render
+    from segcli.errors import UsageError
+    from segcli.history import history_bytes
+
+    with reporting():
+        if as_json and as_csv:
+            raise UsageError("--json or --csv, not both")
+        if output is not None and not (as_json or as_csv):
+            raise UsageError("-o writes --csv or --json: add one of them")
+        if png is not None:
+            from segcli.grid_picture import require_matplotlib
+
+            require_matplotlib()
+        target, library = _load_one(definition)
+        tables = _open(
+            orders, lines, customers, reviews, products, config, preset, definition.parent,
+            memory_limit=memory_limit,
+        )  # fmt: skip
+        with render.working(f"history of {target.segment_id}"):
+            series = api.membership_history(
+                target, tables, start=start, end=end, every=every, library=library,
+                progress=render.print_history_progress,
+            )  # fmt: skip
+        machine = as_json or as_csv
+        render.print_history(series, to_stderr=machine and output in (None, "-"))
+        if png is not None:
+            from segcli.history_picture import draw_history
+
+            draw_history(series, png)
+            render.print_info(f"wrote {png}")
+        if machine:
+            _emit(history_bytes(series, as_json=as_json), output)
+
+
+@app.command()
 def run(
     rules_dir: Annotated[Path, typer.Argument(help="Folder of segment definitions (*.yaml).")],
     orders: Annotated[list[Path], typer.Option("--orders", help="Orders file(s), folder or glob.")],

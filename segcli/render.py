@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from segcli.api import CustomerSegments
     from segcli.deftests import SuiteReport, Verdict
     from segcli.grid import GridCounts, GroupChange
+    from segcli.history import History
     from segcli.nightly import RunReport, SegmentOutcome
     from segcli.reasons import DiffReasons
     from segcli.spec.grid import Grid
@@ -474,3 +475,29 @@ def print_grid_list(grids: list[Grid]) -> None:
         stderr().print(f"  y: {grid.y.field} {', '.join(grid.y.labels())}")
         groups = ", ".join(f"[{g.color}]■[/] {g.group_id}" for g in grid.groups)
         stderr().print(f"  groups: {groups}")
+
+
+def print_history(history: History, *, to_stderr: bool = False) -> None:
+    """One row per date: members, entered and left since the date before (empty at the first
+    date); on stdout, unless the machine output takes it (`to_stderr`)."""
+    console = stderr() if to_stderr else Console(highlight=False, soft_wrap=True)
+    every = {"day": "daily", "week": "weekly", "month": "monthly"}.get(history.every, "")
+    console.print(Text(f"{history.segment_id}: {history.name} ({every}, {history.timezone})"))
+    table = Table(box=None)
+    for column in ("date", "members", "entered", "left"):
+        table.add_column(column, justify="left" if column == "date" else "right")
+    for point in history.points:
+        entered = "" if point.entered is None else _signed(point.entered, "+")
+        left = "" if point.left is None else _signed(point.left, "-")
+        table.add_row(point.day.isoformat(), str(point.members), entered, left)
+    console.print(table)
+
+
+def print_history_progress(done: int, total: int) -> None:
+    """After each query of a history that takes several (see backends.polars.history)."""
+    if total > 1:
+        stderr().print(f"history: {done} of {total} queries done")
+
+
+def _signed(count: int, sign: str) -> str:
+    return f"{sign}{count}" if count else "0"

@@ -97,8 +97,8 @@ def build_customer_table(
     if plan.needs_reviews:
         if tables.reviews is None:
             raise ValueError("needs reviews")
-        table = table.join(_aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
-    zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if _zero_when_absent(f)]
+        table = table.join(aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
+    zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if zero_when_absent(f)]
     table = table.with_columns(*zero, pl.col(LIFETIME_SPEND).fill_null(0))
     if plan.needs_scores:
         table = with_scores(table, plan)
@@ -155,7 +155,7 @@ def build_members_table(
     )
 
 
-def _zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
+def zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
     return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
 
 
@@ -180,12 +180,12 @@ def _aggregate_orders(
     for feature in plan.features(OrderAgg):
         assert isinstance(feature, OrderAgg)
         combine: Combine = "max" if feature.measure == "max_total" else "sum"
-        aggregates.append(Aggregate(plan.name(feature), _order_agg(feature), combine))
+        aggregates.append(Aggregate(plan.name(feature), order_agg(feature), combine))
     per_customer = aggregate_by_customer(orders, aggregates, keys)
     return _earliest_email(per_customer, keys) if emails else per_customer
 
 
-def _order_agg(feature: OrderAgg) -> pl.Expr:
+def order_agg(feature: OrderAgg) -> pl.Expr:
     keep = window_test("ordered_at", feature.window) & order_where(feature.where)
     match feature.measure:
         case "count":
@@ -198,7 +198,7 @@ def _order_agg(feature: OrderAgg) -> pl.Expr:
             assert_never(feature.measure)
 
 
-def _aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+def aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
     seen = reviews.filter((pl.col("reviewed_at") <= plan.as_of) & pl.col(KEY).is_not_null())
     aggs = []
     for feature in plan.features(ReviewAgg):
@@ -222,7 +222,7 @@ def _join_customers(
     as no buyer without a customers row passes the gate; `buyers`: only the buyers, as every
     member has orders, so the many customers without any are never joined)."""
     if known is None:
-        attributes = [pl.lit(None, dtype=_attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
+        attributes = [pl.lit(None, dtype=attribute_type(c)).alias(c) for c in MEMBER_ATTRIBUTES]
         table = per_customer.with_columns(attributes)
     elif buyers:
         table = per_customer.join(known, on=KEY, how="inner" if gated else "left")
@@ -233,7 +233,7 @@ def _join_customers(
     return table.with_columns(pl.coalesce("email", ORDER_EMAIL).alias("email")).drop(ORDER_EMAIL)
 
 
-def _attribute_type(column: str) -> pl.DataType:
+def attribute_type(column: str) -> pl.DataType:
     if column == "registered_at":
         return pl.Datetime("us", "UTC")
     if column == "accepts_marketing":

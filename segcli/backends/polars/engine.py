@@ -23,6 +23,7 @@ from segcli.backends.polars.customers import (
     order_email_query,
 )
 from segcli.backends.polars.grid import grid_cells
+from segcli.backends.polars.history import Progress, membership_over_time
 from segcli.backends.polars.lines import (
     SortDirection,
     id_order,
@@ -100,6 +101,16 @@ class PolarsEngine:
         table = build_customer_table(plan, tables, tables.settings.exclude_statuses)
         cells = grid_cells(table, grid, plan, list(group_columns))
         return QueryRunner(tables).collect(cells, _roles(plan))
+
+    def membership_over_time(
+        self,
+        plans: Sequence[FeaturePlan],
+        inputs: Inputs,
+        progress: Progress | None = None,
+    ) -> pl.DataFrame:
+        tables = _tables(inputs)
+        roles = _roles(plans[0])
+        return membership_over_time(plans, tables, QueryRunner(tables), roles, progress)
 
     def describe_inputs(self, inputs: Inputs) -> list[InputFile]:
         return describe_inputs(inputs.sources, self.fingerprint)

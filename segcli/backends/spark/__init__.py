@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -68,6 +68,15 @@ class SparkEngine:
     ) -> pl.DataFrame:
         del plan, inputs, group_columns  # grids are not computed on Spark yet
         raise UsageError(f"segcli grid runs on the default engine, not spark (grid {grid.name})")
+
+    def membership_over_time(
+        self,
+        plans: Sequence[FeaturePlan],
+        inputs: Inputs,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> pl.DataFrame:
+        del plans, inputs, progress  # history is not computed on Spark yet
+        raise UsageError("segcli history runs on the default engine, not spark")
 
     def describe_inputs(self, inputs: Inputs) -> list[InputFile]:
         return describe_files(spark_session(), _spark_inputs(inputs))
