@@ -39,11 +39,11 @@ def draw_history(history: History, path: Path) -> None:
     lower.bar(days, left, width=width, color=LEFT, label="left")
     lower.axhline(0, color="black", linewidth=0.8)
     lower.set_ylabel("since the date before")
-    lower.legend(loc="upper left", frameon=False)
+    lower.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # never over a bar
     lower.grid(visible=True, alpha=0.3)
     figure.autofmt_xdate()
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    figure.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight", metadata={"Software": None})
     write_file_atomic(path, buffer.getvalue())
 
 
