@@ -16,7 +16,7 @@ from typing import Literal, assert_never
 import polars as pl
 
 from segcli.inputs.identity import IdentityResolver
-from segcli.inputs.tables import FROM_EMAIL, RAW_KEY
+from segcli.inputs.tables import EMAIL_CELL, FROM_EMAIL, ID_CELL, ORDER_EMAIL_RAW, RAW_KEY
 from segcli.plan import KEY
 
 Combine = Literal["sum", "min", "max", "earliest"]
@@ -35,10 +35,18 @@ class Aggregate:
 
 
 def aggregate_by_customer(
-    rows: pl.LazyFrame, aggregates: Sequence[Aggregate], keys: IdentityResolver
+    rows: pl.LazyFrame,
+    aggregates: Sequence[Aggregate],
+    keys: IdentityResolver,
+    *,
+    email: str | None = None,
 ) -> pl.LazyFrame:
     """customer_key and one column per aggregate; rows whose identity normalizes to nothing
-    (no id, no email) belong to nobody and are dropped."""
+    (no id, no email) belong to nobody and are dropped. `email`: also each customer's
+    earliest order email as written, under that name, with its time as `<email>_at` (see
+    `earliest`)."""
+    if email is not None:
+        return _by_cells(rows, aggregates, keys, email)
     per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
     if _numbers(rows):  # the key is the id's text, and distinct ids have distinct texts
         key = pl.col(RAW_KEY).cast(pl.String).alias(KEY)
@@ -46,6 +54,28 @@ def aggregate_by_customer(
         return keyed.select(KEY, *(a.name for a in aggregates))
     keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
+
+
+def _by_cells(
+    rows: pl.LazyFrame, aggregates: Sequence[Aggregate], keys: IdentityResolver, email: str
+) -> pl.LazyFrame:
+    """`aggregate_by_customer` with the earliest email, grouped by the id and email cells as
+    written: within a group the email is one cell, so its earliest time is the group's first
+    order, and neither the identity nor the email is checked per row, only per group."""
+    at = f"{email}_at"
+    per_cells = rows.group_by(ID_CELL, EMAIL_CELL).agg(
+        *(a.rows.alias(a.name) for a in aggregates), pl.col("ordered_at").min().alias(at)
+    )
+    numbers = rows.collect_schema().get(ID_CELL) == pl.Int64
+    cells = pl.col(ID_CELL), pl.col(EMAIL_CELL)
+    per_raw = per_cells.with_columns(keys.raw_identity(*cells, numbers=numbers, emails=True))
+    value = pl.col(ORDER_EMAIL_RAW)
+    per_raw = per_raw.with_columns(
+        value.alias(email), pl.when(value.is_not_null()).then(pl.col(at)).alias(at)
+    )
+    firsts = [Aggregate(email, value, "earliest"), Aggregate(at, pl.col(at), "min")]
+    keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
+    return keyed.group_by(KEY).agg(_combine(a) for a in [*aggregates, *firsts])
 
 
 def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
