@@ -18,15 +18,19 @@ from segcli.backends.polars.groups import (
     Aggregate,
     Combine,
     aggregate_by_customer,
+    cell_groups,
 )
 from segcli.backends.polars.lines import aggregate_lines
 from segcli.backends.polars.orders import (
     NET,
+    customers_gate,
     identity,
+    known_customers,
     order_where,
     scope,
 )
 from segcli.backends.polars.rules import (
+    buyers_gate,
     orders_gate,
     segment_flag,
     window_test,
@@ -58,15 +62,18 @@ def build_customer_table(
     lines: pl.DataFrame | None = None,
     *,
     gated: bool = False,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
 
     `lines`: the collected `line_features` (with the same `gated`); without it they are part
     of this query, every item test on every line. `gated`: only customers who can be members
-    of some segment (see `members_gate`); the others' rows are never aggregated."""
+    of some segment (see `members_gate`); the others' rows are never aggregated. `cells`:
+    the collected `order_cells_query` (with the same `gated` and `lines`), if any."""
     orders, known, gate = scope(plan, tables, exclude, gated=gated, lines=lines)
     keys = identity(tables)
-    per_customer = _aggregate_orders(orders, plan, keys, emails=tables.order_emails)
+    emails = tables.order_emails
+    per_customer = _aggregate_orders(orders, plan, keys, emails=emails, cells=cells)
     if not tables.order_emails:  # no email column: no order's email stands in
         per_customer = per_customer.with_columns(pl.lit(None, pl.String).alias(ORDER_EMAIL))
     buyers = orders_gate(plan) if gated else None
@@ -94,16 +101,46 @@ def build_customer_table(
     return table.with_columns(flags)
 
 
+def order_cells_query(
+    plan: FeaturePlan,
+    tables: Tables,
+    exclude: tuple[str, ...],
+    lines: pl.DataFrame | None = None,
+) -> pl.LazyFrame | None:
+    """What to collect before `build_members_table`: the orders' aggregates per id cell as
+    written, and which cells' order emails can matter (see groups.cell_groups). The main
+    query then groups by id and email only the orders of those cells, those of customers the
+    customers table gives no email, where most customers have one a small part of the orders.
+
+    None (the main query groups every order by id and email) where reading the orders again
+    costs more than it saves: when they are not Parquet (every cell would be parsed again);
+    when a gate already narrows the orders to few customers' (`scope`); without a customers
+    table; when the orders are matched to customers by email; and when the orders have no
+    email column at all (nothing to find). `lines`: as for `build_members_table`."""
+    matched_by_email = tables.orders_by_email is not None
+    if not tables.orders_parquet or matched_by_email or not tables.order_emails:
+        return None
+    narrowed = lines is not None and buyers_gate(plan) is not None
+    known = known_customers(tables.customers)
+    if known is None or narrowed or customers_gate(plan, tables, gated=True) is not None:
+        return None
+    orders, _known, _gate = scope(plan, tables, exclude, gated=True, lines=lines)
+    with_email = known.filter(pl.col("email").is_not_null()).select(KEY)
+    return cell_groups(orders, _order_aggregates(plan), identity(tables), with_email)
+
+
 def build_members_table(
     plan: FeaturePlan,
     tables: Tables,
     exclude: tuple[str, ...],
     lines: pl.DataFrame | None = None,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """Export columns and one flag per segment of the plan, only for the customers who are in
-    at least one of the segments. `lines`: the collected `line_features(..., gated=True)`."""
+    at least one of the segments. `lines`: the collected `line_features(..., gated=True)`;
+    `cells`: the collected `order_cells_query`, if any."""
     flags = [segment_column(d) for d in plan.segments]
-    table = build_customer_table(plan, tables, exclude, lines, gated=True)
+    table = build_customer_table(plan, tables, exclude, lines, gated=True, cells=cells)
     return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
         *EXPORT_COLUMNS, *flags
     )
@@ -120,8 +157,20 @@ def _earliest_email(per_customer: pl.LazyFrame, keys: IdentityResolver) -> pl.La
 
 
 def _aggregate_orders(
-    orders: pl.LazyFrame, plan: FeaturePlan, keys: IdentityResolver, *, emails: bool
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: IdentityResolver,
+    *,
+    emails: bool,
+    cells: pl.DataFrame | None,
 ) -> pl.LazyFrame:
+    email = ORDER_EMAIL if emails else None
+    aggregates = _order_aggregates(plan)
+    per_customer = aggregate_by_customer(orders, aggregates, keys, email=email, cells=cells)
+    return _earliest_email(per_customer, keys) if emails else per_customer
+
+
+def _order_aggregates(plan: FeaturePlan) -> list[Aggregate]:
     aggregates = [Aggregate(LIFETIME_SPEND, NET.sum(), "sum")]
     if plan.needs_recency:
         aggregates.append(Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"))
@@ -130,9 +179,7 @@ def _aggregate_orders(
         assert isinstance(feature, OrderAgg)
         combine: Combine = "max" if feature.measure == "max_total" else "sum"
         aggregates.append(Aggregate(plan.name(feature), _order_agg(feature), combine))
-    email = ORDER_EMAIL if emails else None
-    per_customer = aggregate_by_customer(orders, aggregates, keys, email=email)
-    return _earliest_email(per_customer, keys) if emails else per_customer
+    return aggregates
 
 
 def _order_agg(feature: OrderAgg) -> pl.Expr:

@@ -1,10 +1,11 @@
 """The Polars engine: the single-machine readers' tables in, the members table out.
 
-A run is at most four queries over the data, one after the other, each collected before the
+A run is at most five queries over the data, one after the other, each collected before the
 next is built from it, so no two hold memory at the same time: the distinct item cells, whether
-the lines and orders share an order-id order, the line features, and the main per-customer
-query (see customers.build_members_table). Where the data is larger than the memory budget,
-the last two run once per pass over a hash of the customers (passes.py, budget.py).
+the lines and orders share an order-id order, the line features, the orders per customer id
+as written, and the main per-customer query (see customers.build_members_table). Where the
+data is larger than the memory budget, the last three run once per pass over a hash of the
+customers (passes.py, budget.py).
 """
 
 from __future__ import annotations
@@ -16,7 +17,11 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from segcli.backends.polars.budget import pass_count
-from segcli.backends.polars.customers import build_customer_table, build_members_table
+from segcli.backends.polars.customers import (
+    build_customer_table,
+    build_members_table,
+    order_cells_query,
+)
 from segcli.backends.polars.grid import grid_cells
 from segcli.backends.polars.lines import (
     SortDirection,
@@ -128,8 +133,8 @@ def _shared_queries(plan: FeaturePlan, tables: Tables, runner: QueryRunner) -> _
 def _members_in(
     plan: FeaturePlan, whole: Tables, runner: QueryRunner, part: Pass, shared: _Shared
 ) -> pl.DataFrame:
-    """The members table of the customers of one pass: the line features, then the main
-    query, each narrowed to the pass's customers as it is collected."""
+    """The members table of the customers of one pass: the line features, the orders per id
+    cell, then the main query, each narrowed to the pass's customers as it is collected."""
     tables = part.tables(whole)
     exclude = tables.settings.exclude_statuses
     lines = None
@@ -138,7 +143,9 @@ def _members_in(
             plan, tables, exclude, shared.cells, gated=True, order=shared.order
         )
         lines = runner.collect(part.keys(per_line), ["orders", "customers", "lines", "products"])
-    members = build_members_table(plan, tables, exclude, lines)
+    query = order_cells_query(plan, tables, exclude, lines)
+    cells = None if query is None else runner.collect(query, ["orders", "customers"])
+    members = build_members_table(plan, tables, exclude, lines, cells)
     return runner.collect(part.keys(members), _roles(plan))
 
 

@@ -40,13 +40,18 @@ def aggregate_by_customer(
     keys: IdentityResolver,
     *,
     email: str | None = None,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """customer_key and one column per aggregate; rows whose identity normalizes to nothing
     (no id, no email) belong to nobody and are dropped. `email`: also each customer's
     earliest order email as written, under that name, with its time as `<email>_at` (see
-    `earliest`)."""
+    `earliest`). `cells`: the collected `cell_groups` of these rows and aggregates: only the
+    rows of the cells that need the email are read again, grouped by email too."""
     if email is not None:
-        return _by_cells(rows, aggregates, keys, email)
+        keyed = _keyed_cells(rows, aggregates, keys, email, cells)
+        at = f"{email}_at"
+        firsts = [Aggregate(email, pl.col(email), "earliest"), Aggregate(at, pl.col(at), "min")]
+        return keyed.group_by(KEY).agg(_combine(a) for a in [*aggregates, *firsts])
     per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
     if _numbers(rows):  # the key is the id's text, and distinct ids have distinct texts
         key = pl.col(RAW_KEY).cast(pl.String).alias(KEY)
@@ -56,26 +61,70 @@ def aggregate_by_customer(
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
 
 
-def _by_cells(
-    rows: pl.LazyFrame, aggregates: Sequence[Aggregate], keys: IdentityResolver, email: str
+NEEDS_EMAIL = "__segcli_needs_email"
+
+
+def cell_groups(
+    rows: pl.LazyFrame,
+    aggregates: Sequence[Aggregate],
+    keys: IdentityResolver,
+    with_email: pl.LazyFrame,
 ) -> pl.LazyFrame:
-    """`aggregate_by_customer` with the earliest email, grouped by the id and email cells as
-    written: within a group the email is one cell, so its earliest time is the group's first
-    order, and neither the identity nor the email is checked per row, only per group."""
+    """The rows grouped by their id cell as written: the cell, its customer_key, the
+    aggregates, and NEEDS_EMAIL: whether the order emails of the cell's rows can matter, as
+    its id is blank (its rows are identified by email) or its key is not one of `with_email`
+    (a frame of unique customer_key: the customers whose own email is the export's). Where
+    few cells need it, grouping the others by id alone costs much less than by id and email."""
+    per_cell = rows.group_by(ID_CELL).agg(a.rows.alias(a.name) for a in aggregates)
+    numbers = rows.collect_schema().get(ID_CELL) == pl.Int64
+    no_email = pl.lit(None, pl.String)
+    identity = keys.raw_identity(pl.col(ID_CELL), no_email, numbers=numbers, emails=True)
+    keyed = keys.resolve(per_cell.with_columns(identity))
+    hits = with_email.select(KEY, pl.lit(value=True).alias(_HIT))
+    keyed = keyed.join(hits, on=KEY, how="left")
+    needs = pl.col(FROM_EMAIL) | pl.col(_HIT).is_null()
+    return keyed.select(ID_CELL, KEY, needs.alias(NEEDS_EMAIL), *(a.name for a in aggregates))
+
+
+def _keyed_cells(
+    rows: pl.LazyFrame,
+    aggregates: Sequence[Aggregate],
+    keys: IdentityResolver,
+    email: str,
+    cells: pl.DataFrame | None,
+) -> pl.LazyFrame:
+    """customer_key, the aggregates, `email` and `<email>_at` per group of rows with the same
+    id and email cells as written: within a group the email is one cell, so its earliest time
+    is the group's first order, and neither the identity nor the email is checked per row,
+    only per group. With `cells`, the rows of the cells that need no email are not read again:
+    each such cell is one group, with no email."""
     at = f"{email}_at"
+    if cells is not None:
+        needing = cells.filter(pl.col(NEEDS_EMAIL))[ID_CELL].drop_nulls()
+        cell = pl.col(ID_CELL)
+        rows = rows.filter(cell.is_in(needing.implode()) | cell.is_null())
     per_cells = rows.group_by(ID_CELL, EMAIL_CELL).agg(
         *(a.rows.alias(a.name) for a in aggregates), pl.col("ordered_at").min().alias(at)
     )
-    numbers = rows.collect_schema().get(ID_CELL) == pl.Int64
-    cells = pl.col(ID_CELL), pl.col(EMAIL_CELL)
-    per_raw = per_cells.with_columns(keys.raw_identity(*cells, numbers=numbers, emails=True))
+    schema = rows.collect_schema()
+    numbers = schema.get(ID_CELL) == pl.Int64
+    identity = keys.raw_identity(pl.col(ID_CELL), pl.col(EMAIL_CELL), numbers=numbers, emails=True)
     value = pl.col(ORDER_EMAIL_RAW)
-    per_raw = per_raw.with_columns(
+    per_raw = per_cells.with_columns(identity).with_columns(
         value.alias(email), pl.when(value.is_not_null()).then(pl.col(at)).alias(at)
     )
-    firsts = [Aggregate(email, value, "earliest"), Aggregate(at, pl.col(at), "min")]
-    keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
-    return keyed.group_by(KEY).agg(_combine(a) for a in [*aggregates, *firsts])
+    names = [KEY, *(a.name for a in aggregates), email, at]
+    keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null()).select(names)
+    if cells is None:
+        return keyed
+    others = (
+        cells.lazy()
+        .filter(~pl.col(NEEDS_EMAIL))
+        .with_columns(
+            pl.lit(None, pl.String).alias(email), pl.lit(None, schema["ordered_at"]).alias(at)
+        )
+    )
+    return pl.concat([others.select(names), keyed])
 
 
 def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
