@@ -52,11 +52,12 @@ def aggregate_by_customer(
         at = f"{email}_at"
         firsts = [Aggregate(email, pl.col(email), "earliest"), Aggregate(at, pl.col(at), "min")]
         return keyed.group_by(KEY).agg(_combine(a) for a in [*aggregates, *firsts])
-    per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
     if _numbers(rows):  # the key is the id's text, and distinct ids have distinct texts
+        per_id = rows.filter(pl.col(RAW_KEY).is_not_null()).group_by(RAW_KEY)  # one integer key
+        keyed = per_id.agg(a.rows.alias(a.name) for a in aggregates)
         key = pl.col(RAW_KEY).cast(pl.String).alias(KEY)
-        keyed = per_raw.filter(pl.col(RAW_KEY).is_not_null()).with_columns(key)
-        return keyed.select(KEY, *(a.name for a in aggregates))
+        return keyed.select(key, *(a.name for a in aggregates))
+    per_raw = rows.group_by(RAW_KEY, FROM_EMAIL).agg(a.rows.alias(a.name) for a in aggregates)
     keyed = keys.resolve(per_raw).filter(pl.col(KEY).is_not_null())
     return keyed.group_by(KEY).agg(_combine(a) for a in aggregates)
 
@@ -127,23 +128,17 @@ def _keyed_cells(
     return pl.concat([others.select(names), keyed])
 
 
-def rows_of(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
+def rows_of(
+    rows: pl.LazyFrame, customers: pl.LazyFrame, nulls: tuple[str, ...] = ()
+) -> pl.LazyFrame:
     """The rows that may belong to one of `customers` (a frame with unique customer_key): rows
     whose id as written is one of the keys, plus every row a normalization could map elsewhere
     (identified by email, or by an id with white space at an end), which the grouping then
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
-    One pass over `rows`: a concat of two filters of them makes Polars hold every row read."""
-    plain = plain_id(rows)
+    One pass over `rows`: a concat of two filters of them makes Polars hold every row read.
+    `nulls`: the settings' null markers (an id cell that is one is blank)."""
+    plain = _plain_cell(rows, nulls)
     return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_not_null()).drop(_HIT)
-
-
-def rows_apart_from(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
-    """The rows that may belong to someone not among `customers` (a frame with unique
-    customer_key): rows_of's complement on the plain ids, plus every row a normalization could
-    map elsewhere. Exact: every row of every other customer is kept. One pass, a hash probe per
-    row; cheap to aggregate when `customers` are most of those who buy."""
-    plain = plain_id(rows)
-    return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_null()).drop(_HIT)
 
 
 _HIT = "__segcli_hit"
@@ -163,15 +158,27 @@ def plain_id(rows: pl.LazyFrame) -> pl.Expr:
     return ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 
 
+def _plain_cell(rows: pl.LazyFrame, nulls: tuple[str, ...]) -> pl.Expr:
+    """Exactly `plain_id`, from the id cell as written: one test of its text per row, where
+    `plain_id` needs the identity made per row (two blank checks and a test of the raw key)."""
+    cell = pl.col(ID_CELL)
+    if rows.collect_schema().get(ID_CELL) == pl.Int64:
+        return cell.is_not_null()
+    plain = cell.is_not_null() & (cell.str.len_bytes() > 0) & ~cell.str.contains(r"^\s|\s$")
+    markers = [v for v in nulls if v and v == v.strip()]  # as cells.is_blank has them
+    return plain & ~cell.is_in(markers) if markers else plain
+
+
 def _with_hit(rows: pl.LazyFrame, customers: pl.LazyFrame) -> pl.LazyFrame:
-    """`rows` and _HIT: true where the id as written is a key of `customers`, else null."""
+    """`rows` and _HIT: true where the id cell as written is a key of `customers`, else
+    null."""
     key = pl.col(KEY)
-    if _numbers(rows):  # the keys that are an integer's text (not "007"), as integers
-        number = key.cast(pl.Int64, strict=False)
+    if rows.collect_schema().get(ID_CELL) == pl.Int64:  # keys that are an integer's text
+        number = key.cast(pl.Int64, strict=False)  # (not "007"), as integers
         customers = customers.filter(number.cast(pl.String) == key)
         key = number
-    ids = customers.select(key.alias(RAW_KEY), pl.lit(value=True).alias(_HIT))
-    return rows.join(ids, on=RAW_KEY, how="left")
+    ids = customers.select(key.alias(ID_CELL), pl.lit(value=True).alias(_HIT))
+    return rows.join(ids, on=ID_CELL, how="left")
 
 
 def _combine(aggregate: Aggregate) -> pl.Expr:
