@@ -137,7 +137,7 @@ def rows_of(
     resolves. Exact; cheap when the customers are few (a hash probe per row, no group-by).
     One pass over `rows`: a concat of two filters of them makes Polars hold every row read.
     `nulls`: the settings' null markers (an id cell that is one is blank)."""
-    plain = _plain_cell(rows, nulls)
+    plain = plain_cell(rows, nulls)
     return _with_hit(rows, customers).filter(~plain | pl.col(_HIT).is_not_null()).drop(_HIT)
 
 
@@ -158,9 +158,10 @@ def plain_id(rows: pl.LazyFrame) -> pl.Expr:
     return ~pl.col(FROM_EMAIL) & ~pl.col(RAW_KEY).str.contains(r"^\s|\s$")
 
 
-def _plain_cell(rows: pl.LazyFrame, nulls: tuple[str, ...]) -> pl.Expr:
-    """Exactly `plain_id`, from the id cell as written: one test of its text per row, where
-    `plain_id` needs the identity made per row (two blank checks and a test of the raw key)."""
+def plain_cell(rows: pl.LazyFrame, nulls: tuple[str, ...]) -> pl.Expr:
+    """Exactly `plain_id` (`nulls`: the settings' null markers), from the id cell as written:
+    one test of its text per row, where `plain_id` needs the identity made per row (two blank
+    checks and a test of the raw key)."""
     cell = pl.col(ID_CELL)
     if rows.collect_schema().get(ID_CELL) == pl.Int64:
         return cell.is_not_null()
