@@ -14,6 +14,18 @@ from typing import Any
 from random_shops import Example, Outcome, minimize, reference_members, report, write_files
 
 
+def as_parquet(paths: dict[str, Path]) -> dict[str, Path]:
+    """`paths` with the orders and customers CSV files also written as Parquet of their text
+    cells (empty cells null), to be read through the Parquet paths of the engine."""
+    import polars as pl
+
+    parquet = dict(paths)
+    for table in ("orders", "customers"):
+        parquet[table] = paths[table].with_suffix(".parquet")
+        pl.read_csv(paths[table], infer_schema=False).write_parquet(parquet[table])
+    return parquet
+
+
 def actual_members(example: Example, paths: dict[str, Path]) -> list[str]:
     from segcli import api
 
@@ -32,12 +44,13 @@ def actual_members(example: Example, paths: dict[str, Path]) -> list[str]:
     return api.member_keys(parse("gen"), tables, as_of=example.shop.as_of, library=library)
 
 
-def run_both(example: Example) -> Outcome:
+def run_both(example: Example, *, parquet: bool = False) -> Outcome:
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_files(Path(tmp), example)
         expected = reference_members(example, paths)
         try:
-            actual: list[str] | str = actual_members(example, paths)
+            read = as_parquet(paths) if parquet else paths
+            actual: list[str] | str = actual_members(example, read)
         except Exception as error:  # noqa: BLE001 - whatever segcli raises is reported
             actual = f"{type(error).__name__}: {error}"
     return expected, actual
@@ -50,11 +63,13 @@ def failure_kind(outcome: Outcome) -> str | None:
     return None if actual == expected else "mismatch"
 
 
-def check(make: Callable[[int], Example], seed: int) -> None:
+def check(make: Callable[[int], Example], seed: int, *, parquet: bool = False) -> None:
     example = make(seed)
-    kind = failure_kind(run_both(example))
+    kind = failure_kind(run_both(example, parquet=parquet))
     if kind is None:
         return
-    small = minimize(example, lambda candidate: failure_kind(run_both(candidate)) == kind)
-    header = f"{kind}; minimized from {make.__name__}({seed}):"
-    raise AssertionError(f"{header}\n{report(small, run_both(small))}")
+    small = minimize(
+        example, lambda candidate: failure_kind(run_both(candidate, parquet=parquet)) == kind
+    )
+    header = f"{kind}; minimized from {make.__name__}({seed}){' as Parquet' if parquet else ''}:"
+    raise AssertionError(f"{header}\n{report(small, run_both(small, parquet=parquet))}")

@@ -39,12 +39,11 @@ def sample_tables(folder: Path = DATA) -> Tables:
     )
 
 
-def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> None:
-    """`segcli run` over every rules file is five queries whatever the number of segments:
+def test_all_rules_are_built_in_four_queries_reading_each_input_once_each() -> None:
+    """`segcli run` over every rules file is four queries whatever the number of segments:
     the distinct item cells, whether the files are sorted by order id, the line features, the
-    order emails of customers without one, the rest; each scans an input at most once, and
-    only the first three read the order lines."""
-    from segcli.backends.polars.customers import build_members_table, order_email_query
+    rest; each scans an input at most once, and only the first three read the order lines."""
+    from segcli.backends.polars.customers import build_members_table
     from segcli.backends.polars.lines import (
         id_order,
         id_order_query,
@@ -62,9 +61,7 @@ def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> N
     assert order == "ascending"  # sample_data is written one order after the other
     per_line = line_features(plan, tables, (), cells.collect(), gated=True, order=order)
     lines = per_line.collect()
-    emails = order_email_query(plan, tables, (), lines)
-    assert emails is not None
-    main = build_members_table(plan, tables, (), lines, emails.collect())
+    main = build_members_table(plan, tables, (), lines)
 
     def scanned(query: pl.LazyFrame) -> list[str]:
         text = query.explain(engine="streaming")
@@ -77,21 +74,7 @@ def test_all_rules_are_built_in_five_queries_reading_each_input_once_each() -> N
     assert scanned(cells) == ["order_lines"]
     assert scanned(check) == ["order_lines", "orders"]
     assert scanned(per_line) == ["order_lines", "orders"]
-    assert scanned(emails) == ["customers", "orders"]
     assert scanned(main) == ["customers", "orders", "reviews"]
-
-
-def test_a_segment_of_few_customers_reads_the_orders_once() -> None:
-    """Where a customers gate narrows the orders to few customers', the main query's group-by
-    finds their emails: a query of their own would read every order again for little."""
-    from segcli import api
-    from segcli.backends.polars.customers import order_email_query
-
-    tables = sample_tables()
-    gb = api.load_definitions([ROOT / "rules" / "new_registrations_gb.yaml"])
-    as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    assert order_email_query(api.plan_segments(gb, tables, as_of), tables, ()) is None
-    assert order_email_query(rules_plan(tables), tables, ()) is not None
 
 
 @pytest.mark.parametrize("rows", ["reversed", "shuffled", "lines reversed"])

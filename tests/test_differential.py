@@ -29,3 +29,12 @@ def test_each_field_matches_reference(seed: int) -> None:
 @given(seed=SEEDS)
 def test_in_segment_matches_reference(seed: int) -> None:
     check(segment_example, seed)
+
+
+@settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 5))
+@given(seed=SEEDS)
+def test_segcli_on_parquet_matches_reference(seed: int) -> None:
+    """The same examples with the orders and customers as Parquet: the engine then reads the
+    orders of the customers without an email again, grouped by email too
+    (customers.order_cells_query), and the members are the same."""
+    check(random_example, seed, parquet=True)

@@ -60,6 +60,8 @@ def test_schemas_are_the_documented_ones(tmp_path: Path) -> None:
         "__segcli_raw_key": pl.String(),
         "__segcli_key_from_email": pl.Boolean(),
         "__segcli_email_raw": pl.String(),
+        "__segcli_id_cell": pl.String(),
+        "__segcli_email_cell": pl.String(),
     }
     assert tables.orders.collect_schema() == pl.Schema({**documented, **internal})
     assert tables.lines is not None

@@ -11,9 +11,11 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from segcli.backends.polars.compare import multi_text_compare, text_compare, text_superset
+from segcli.backends.polars.groups import plain_cell
 from segcli.inputs.cells import is_blank, text
 from segcli.inputs.identity import IdentityResolver
 from segcli.inputs.settings import Settings
+from segcli.inputs.tables import ID_CELL
 from segcli.spec.model import Comparison
 from segcli.spec.model import Test as ValueTest
 
@@ -94,6 +96,26 @@ def test_is_blank_is_exactly_normalizes_to_null(
         assert result["fast"].to_list() == result["exact"].to_list(), (cells, nulls, kind)
     plain = frame.select(fast=is_blank(pl.col("raw")), exact=text(pl.col("raw")).is_null())
     assert plain["fast"].to_list() == plain["exact"].to_list()
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(
+    cells=st.lists(st.text(alphabet=BLANKISH, max_size=5) | st.none(), min_size=1, max_size=20),
+    nulls=st.sampled_from([(), ("NA",), ("NA", "-"), (" NA",)]),
+)
+def test_a_plain_id_cell_is_exactly_one_that_normalizes_to_itself(
+    cells: list[str | None], nulls: tuple[str, ...]
+) -> None:
+    """The customers gate keeps an order by its id cell as written only where that cell is
+    its key (groups.plain_cell); every other order goes to the grouping, which normalizes."""
+    rows = pl.LazyFrame({ID_CELL: cells}, schema={ID_CELL: pl.String})
+    keys = IdentityResolver(Settings(null_values=nulls))
+    normalized = keys.text(pl.col(ID_CELL), "id")
+    result = rows.select(
+        fast=plain_cell(rows, nulls),
+        exact=normalized.is_not_null() & (normalized == pl.col(ID_CELL)),
+    ).collect()
+    assert result["fast"].to_list() == result["exact"].fill_null(value=False).to_list(), cells
 
 
 TAG_CELLS = "aAbB ,\t\u212aİ"

@@ -18,7 +18,9 @@ from segcli.inputs.identity import IdentityResolver, with_customer_key
 from segcli.inputs.settings import Settings
 from segcli.inputs.tables import (
     CUSTOMER_COLUMNS,
+    EMAIL_CELL,
     FROM_EMAIL,
+    ID_CELL,
     LINE_COLUMNS,
     ORDER_COLUMNS,
     ORDER_EMAIL_RAW,
@@ -119,27 +121,20 @@ def finish_orders(
     emails: bool = True,
 ) -> pl.LazyFrame:
     """Normalized orders, plus the raw identity pair an IdentityResolver turns into
-    customer_key once per group (RAW_KEY, FROM_EMAIL) and the order's email as written, null
-    when blank. `by_email`: customers whose ids the orders take by email (see
-    inputs.identity). `emails`: the orders have an email column; without one, integer ids
-    (an Int64 raw id) are the raw key as they are, with no text made or checked per order."""
+    customer_key once per group (RAW_KEY, FROM_EMAIL), the order's email as written, null
+    when blank, and the cells these are made from (ID_CELL, EMAIL_CELL). `by_email`:
+    customers whose ids the orders take by email (see inputs.identity). `emails`: the orders
+    have an email column; without one, integer ids (an Int64 raw id) are the raw key as they
+    are, with no text made or checked per order."""
     keys = IdentityResolver(settings, by_email)
     schema = orders.collect_schema()
     raw_cid, raw_email = (
         pl.col(raw) if raw in schema else pl.col(canon) for raw, canon in RAW_IDENTITY.items()
     )
-    email_blank = keys.blank(raw_email)
     numbers = schema.get(next(iter(RAW_IDENTITY))) == pl.Int64
-    from_email = raw_cid.is_null() if numbers else keys.blank(raw_cid)
-    email_raw = pl.when(email_blank).then(None).otherwise(raw_email)
-    if numbers and not emails:
-        raw_key = raw_cid
-    else:
-        raw_key = pl.when(from_email).then(email_raw).otherwise(raw_cid.cast(pl.String))
+    identity = keys.raw_identity(raw_cid, raw_email, numbers=numbers, emails=emails)
     orders = orders.with_columns(
-        raw_key.alias(RAW_KEY),
-        from_email.alias(FROM_EMAIL),
-        email_raw.alias(ORDER_EMAIL_RAW),
+        *identity, raw_cid.alias(ID_CELL), raw_email.cast(pl.String).alias(EMAIL_CELL)
     )
     keyed = with_customer_key(orders, by_email)
     currency = settings.currency
@@ -155,6 +150,8 @@ def finish_orders(
         RAW_KEY,
         FROM_EMAIL,
         ORDER_EMAIL_RAW,
+        ID_CELL,
+        EMAIL_CELL,
     )
 
 

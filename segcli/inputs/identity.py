@@ -14,7 +14,7 @@ import polars as pl
 
 from segcli.inputs.cells import is_blank
 from segcli.inputs.settings import Settings
-from segcli.inputs.tables import FROM_EMAIL, RAW_KEY
+from segcli.inputs.tables import FROM_EMAIL, ORDER_EMAIL_RAW, RAW_KEY
 from segcli.inputs.typed_columns import normalize_text
 
 _KEY_BY_EMAIL = "__segcli_key_by_email"
@@ -58,6 +58,26 @@ class IdentityResolver:
     def blank(self, raw: pl.Expr) -> pl.Expr:
         """Exactly `self.text(raw, kind).is_null()` for any kind, cheaper (no text is built)."""
         return is_blank(raw, self.settings.null_values)
+
+    def raw_identity(
+        self, cid: pl.Expr, email: pl.Expr, *, numbers: bool, emails: bool
+    ) -> list[pl.Expr]:
+        """RAW_KEY, FROM_EMAIL and ORDER_EMAIL_RAW from the customer id and email cells as
+        written: the id unless it is blank, else the email unless it is blank; the same over
+        rows or over groups of rows with the same cells. `numbers`: the ids are integers (never
+        blank, only null); without `emails` (no email column) such an id is the raw key as it
+        is, with no text made per order."""
+        email_raw = pl.when(self.blank(email)).then(None).otherwise(email)
+        from_email = cid.is_null() if numbers else self.blank(cid)
+        if numbers and not emails:
+            raw_key = cid
+        else:
+            raw_key = pl.when(from_email).then(email_raw).otherwise(cid.cast(pl.String))
+        return [
+            raw_key.alias(RAW_KEY),
+            from_email.alias(FROM_EMAIL),
+            email_raw.alias(ORDER_EMAIL_RAW),
+        ]
 
     def resolve(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """`frame` with customer_key (null: the orders belong to nobody) from its raw pair."""

@@ -66,6 +66,10 @@ class Tables:
 RAW_KEY = "__segcli_raw_key"
 FROM_EMAIL = "__segcli_key_from_email"
 ORDER_EMAIL_RAW = "__segcli_email_raw"
+# The customer id and email cells as written (the id an Int64 where the ids are integers), which
+# the three above are made from: grouped by these, the backend makes them once per group.
+ID_CELL = "__segcli_id_cell"
+EMAIL_CELL = "__segcli_email_cell"
 ORDER_COLUMNS: dict[str, str] = {
     "order_id": "str",
     "customer_key": "str",

@@ -18,8 +18,7 @@ from segcli.backends.polars.groups import (
     Aggregate,
     Combine,
     aggregate_by_customer,
-    earliest,
-    rows_apart_from,
+    cell_groups,
 )
 from segcli.backends.polars.lines import aggregate_lines
 from segcli.backends.polars.orders import (
@@ -29,7 +28,6 @@ from segcli.backends.polars.orders import (
     known_customers,
     order_where,
     scope,
-    seen_orders,
 )
 from segcli.backends.polars.rules import (
     buyers_gate,
@@ -38,7 +36,7 @@ from segcli.backends.polars.rules import (
     window_test,
 )
 from segcli.inputs.identity import IdentityResolver
-from segcli.inputs.tables import ORDER_EMAIL_RAW, Tables
+from segcli.inputs.tables import Tables
 from segcli.plan import (
     EXPORT_COLUMNS,
     FIRST_ORDER_AT,
@@ -64,22 +62,19 @@ def build_customer_table(
     lines: pl.DataFrame | None = None,
     *,
     gated: bool = False,
-    order_emails: pl.DataFrame | None = None,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """customer_key, attributes, lifetime spend, recency, features, and one flag per segment.
 
     `lines`: the collected `line_features` (with the same `gated`); without it they are part
     of this query, every item test on every line. `gated`: only customers who can be members
-    of some segment (see `members_gate`); the others' rows are never aggregated.
-    `order_emails`: the collected `order_email_query` (gated); without it the orders' group-by
-    computes every buyer's earliest email."""
+    of some segment (see `members_gate`); the others' rows are never aggregated. `cells`:
+    the collected `order_cells_query` (with the same `gated` and `lines`), if any."""
     orders, known, gate = scope(plan, tables, exclude, gated=gated, lines=lines)
     keys = identity(tables)
-    emails = order_emails is None and tables.order_emails
-    per_customer = _aggregate_orders(orders, plan, keys, emails=emails)
-    if order_emails is not None:  # its customers all have orders: none is lost or added
-        per_customer = per_customer.join(order_emails.lazy(), on=KEY, how="left")
-    elif not tables.order_emails:  # no email column: no order's email stands in
+    emails = tables.order_emails
+    per_customer = _aggregate_orders(orders, plan, keys, emails=emails, cells=cells)
+    if not tables.order_emails:  # no email column: no order's email stands in
         per_customer = per_customer.with_columns(pl.lit(None, pl.String).alias(ORDER_EMAIL))
     buyers = orders_gate(plan) if gated else None
     if buyers is not None:  # every member has orders that pass it
@@ -106,23 +101,22 @@ def build_customer_table(
     return table.with_columns(flags)
 
 
-def order_email_query(
+def order_cells_query(
     plan: FeaturePlan,
     tables: Tables,
     exclude: tuple[str, ...],
     lines: pl.DataFrame | None = None,
 ) -> pl.LazyFrame | None:
-    """What to collect before `build_members_table`: customer_key and the earliest order email
-    of the buyers the customers table gives no email, the only ones whose export email comes
-    from their orders. Where most customers have an email these are few orders, and the main
-    query's group-by no longer carries every order's email, which is much of its memory.
+    """What to collect before `build_members_table`: the orders' aggregates per id cell as
+    written, and which cells' order emails can matter (see groups.cell_groups). The main
+    query then groups by id and email only the orders of those cells, those of customers the
+    customers table gives no email, where most customers have one a small part of the orders.
 
-    None (the main query's group-by then computes the emails) where reading the orders again
+    None (the main query groups every order by id and email) where reading the orders again
     costs more than it saves: when they are not Parquet (every cell would be parsed again);
     when a gate already narrows the orders to few customers' (`scope`); without a customers
-    table; and when the orders have no customer_id column (matched to customers by email,
-    every order would be read); and when the orders have no email column at all (nothing to
-    find). `lines`: as for `build_members_table`."""
+    table; when the orders are matched to customers by email; and when the orders have no
+    email column at all (nothing to find). `lines`: as for `build_members_table`."""
     matched_by_email = tables.orders_by_email is not None
     if not tables.orders_parquet or matched_by_email or not tables.order_emails:
         return None
@@ -130,10 +124,9 @@ def order_email_query(
     known = known_customers(tables.customers)
     if known is None or narrowed or customers_gate(plan, tables, gated=True) is not None:
         return None
-    orders = seen_orders(tables.orders, plan.as_of, exclude)  # no gate: as `scope` has them
-    keys = identity(tables)
-    others = rows_apart_from(orders, known.filter(pl.col("email").is_not_null()))
-    return _earliest_email(aggregate_by_customer(others, _EMAIL_AGGREGATES, keys), keys)
+    orders, _known, _gate = scope(plan, tables, exclude, gated=True, lines=lines)
+    with_email = known.filter(pl.col("email").is_not_null()).select(KEY)
+    return cell_groups(orders, _order_aggregates(plan), identity(tables), with_email)
 
 
 def build_members_table(
@@ -141,15 +134,13 @@ def build_members_table(
     tables: Tables,
     exclude: tuple[str, ...],
     lines: pl.DataFrame | None = None,
-    order_emails: pl.DataFrame | None = None,
+    cells: pl.DataFrame | None = None,
 ) -> pl.LazyFrame:
     """Export columns and one flag per segment of the plan, only for the customers who are in
     at least one of the segments. `lines`: the collected `line_features(..., gated=True)`;
-    `order_emails`: the collected `order_email_query`, if any."""
+    `cells`: the collected `order_cells_query`, if any."""
     flags = [segment_column(d) for d in plan.segments]
-    table = build_customer_table(
-        plan, tables, exclude, lines, gated=True, order_emails=order_emails
-    )
+    table = build_customer_table(plan, tables, exclude, lines, gated=True, cells=cells)
     return table.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False)).select(
         *EXPORT_COLUMNS, *flags
     )
@@ -159,21 +150,28 @@ def zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
     return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
 
 
-_EMAIL_AGGREGATES = earliest(ORDER_EMAIL, pl.col(ORDER_EMAIL_RAW), pl.col("ordered_at"))
-
-
 def _earliest_email(per_customer: pl.LazyFrame, keys: IdentityResolver) -> pl.LazyFrame:
-    """The `_EMAIL_AGGREGATES` as the customers table holds emails: trimmed, lower-cased."""
+    """The earliest order email as the customers table holds emails: trimmed, lower-cased."""
     first_email = keys.text(pl.col(ORDER_EMAIL), "email")
     return per_customer.with_columns(first_email.alias(ORDER_EMAIL)).drop(f"{ORDER_EMAIL}_at")
 
 
 def _aggregate_orders(
-    orders: pl.LazyFrame, plan: FeaturePlan, keys: IdentityResolver, *, emails: bool
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: IdentityResolver,
+    *,
+    emails: bool,
+    cells: pl.DataFrame | None,
 ) -> pl.LazyFrame:
+    email = ORDER_EMAIL if emails else None
+    aggregates = _order_aggregates(plan)
+    per_customer = aggregate_by_customer(orders, aggregates, keys, email=email, cells=cells)
+    return _earliest_email(per_customer, keys) if emails else per_customer
+
+
+def _order_aggregates(plan: FeaturePlan) -> list[Aggregate]:
     aggregates = [Aggregate(LIFETIME_SPEND, NET.sum(), "sum")]
-    if emails:
-        aggregates += _EMAIL_AGGREGATES
     if plan.needs_recency:
         aggregates.append(Aggregate(FIRST_ORDER_AT, pl.col("ordered_at").min(), "min"))
         aggregates.append(Aggregate(LAST_ORDER_AT, pl.col("ordered_at").max(), "max"))
@@ -181,8 +179,7 @@ def _aggregate_orders(
         assert isinstance(feature, OrderAgg)
         combine: Combine = "max" if feature.measure == "max_total" else "sum"
         aggregates.append(Aggregate(plan.name(feature), order_agg(feature), combine))
-    per_customer = aggregate_by_customer(orders, aggregates, keys)
-    return _earliest_email(per_customer, keys) if emails else per_customer
+    return aggregates
 
 
 def order_agg(feature: OrderAgg) -> pl.Expr:

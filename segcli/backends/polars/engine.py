@@ -2,8 +2,8 @@
 
 A run is at most five queries over the data, one after the other, each collected before the
 next is built from it, so no two hold memory at the same time: the distinct item cells, whether
-the lines and orders share an order-id order, the line features, the order emails of customers
-without one, and the main per-customer query (see customers.build_members_table). Where the
+the lines and orders share an order-id order, the line features, the orders per customer id
+as written, and the main per-customer query (see customers.build_members_table). Where the
 data is larger than the memory budget, the last three run once per pass over a hash of the
 customers (passes.py, budget.py).
 """
@@ -20,7 +20,7 @@ from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.customers import (
     build_customer_table,
     build_members_table,
-    order_email_query,
+    order_cells_query,
 )
 from segcli.backends.polars.grid import grid_cells
 from segcli.backends.polars.history import Progress, membership_over_time
@@ -144,8 +144,8 @@ def _shared_queries(plan: FeaturePlan, tables: Tables, runner: QueryRunner) -> _
 def _members_in(
     plan: FeaturePlan, whole: Tables, runner: QueryRunner, part: Pass, shared: _Shared
 ) -> pl.DataFrame:
-    """The members table of the customers of one pass: the line features, the order emails,
-    then the main query, each narrowed to the pass's customers as it is collected."""
+    """The members table of the customers of one pass: the line features, the orders per id
+    cell, then the main query, each narrowed to the pass's customers as it is collected."""
     tables = part.tables(whole)
     exclude = tables.settings.exclude_statuses
     lines = None
@@ -154,9 +154,9 @@ def _members_in(
             plan, tables, exclude, shared.cells, gated=True, order=shared.order
         )
         lines = runner.collect(part.keys(per_line), ["orders", "customers", "lines", "products"])
-    query = order_email_query(plan, tables, exclude, lines)
-    emails = None if query is None else runner.collect(part.keys(query), ["orders", "customers"])
-    members = build_members_table(plan, tables, exclude, lines, emails)
+    query = order_cells_query(plan, tables, exclude, lines)
+    cells = None if query is None else runner.collect(query, ["orders", "customers"])
+    members = build_members_table(plan, tables, exclude, lines, cells)
     return runner.collect(part.keys(members), _roles(plan))
 
 

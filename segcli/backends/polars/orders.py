@@ -90,11 +90,11 @@ def scope(
     gate = customers_gate(plan, tables, gated=gated)
     if known is not None and gate is not None:
         known = known.filter(gate)
-        orders = rows_of(orders, known)
+        orders = rows_of(orders, known, tables.settings.null_values)
     if gated and lines is not None and (buyers := buyers_gate(plan)) is not None:
         candidates = lines.lazy().filter(buyers).select(KEY)
         known = None if known is None else known.join(candidates, on=KEY, how="semi")
-        orders = rows_of(orders, candidates)
+        orders = rows_of(orders, candidates, tables.settings.null_values)
     return orders, known, gate
 
 
