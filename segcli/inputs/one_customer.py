@@ -3,11 +3,15 @@
 Parsing and normalizing every order to find one customer's costs as much as a whole build; a
 Parquet file can instead be searched for the customer's id, email or order ids in the columns
 that hold them (found by the same layout detection as reading: canonical, Shopify or the
-project config's mapping), an Aho-Corasick search inside the scan, ASCII case-insensitive. Only
-the rows that contain one are written to a temporary file that the ordinary readers then open.
-The cut is a superset (an order id may contain another's, a cell may carry spaces): the exact
-identity rules still decide, on the few rows that are left. Files that are not Parquet are not
-cut (the caller reads them whole).
+project config's mapping), a case-insensitive search inside the scan. Only the rows that contain
+one are written to a temporary file that the ordinary readers then open. The cut is a superset
+(an order id may contain another's, a cell may carry spaces): the exact identity rules still
+decide, on the few rows that are left. Files that are not Parquet are not cut (the caller reads
+them whole).
+
+The search reads only the columns it looks in, with each row's position; the file's other
+columns are then read only around those positions. Reading every column of every row to keep a
+handful costs several times the search itself.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 
 import polars as pl
 
+from segcli.inputs.cells import regex_literal
 from segcli.inputs.checks import QueryRunner
 from segcli.inputs.read import detect_layout
 from segcli.inputs.scan import scan_file
@@ -59,10 +64,32 @@ def cut_rows(
             else _search(targets, needles)
         )
         path = folder / f"{table}-{index}.parquet"
-        scan = pl.scan_parquet(source.path)
-        (scan.filter(keep) if keep is not None else scan.head(0)).sink_parquet(path)
+        _rows_where(source.path, keep, list(targets.values())).write_parquet(path)
         cuts.append(path)
     return cuts
+
+
+_POSITION = "__segcli_position"
+_WINDOW = 1 << 16  # rows read around each found position
+_MAX_WINDOWS = 8  # beyond, one scan of the whole file costs less than the windows
+
+
+def _rows_where(path: Path, keep: pl.Expr | None, columns: list[str]) -> pl.DataFrame:
+    """The rows of the Parquet file where `keep` (over `columns`) holds. The positions come from
+    `columns` alone; the whole rows are then read from the few windows of rows around them."""
+    scan = pl.scan_parquet(path)
+    if keep is None:
+        return scan.head(0).collect()
+    numbered = pl.scan_parquet(path, row_index_name=_POSITION)
+    found = numbered.select(_POSITION, *columns).filter(keep).collect()
+    positions = found[_POSITION].to_list()
+    windows = sorted({p // _WINDOW for p in positions})
+    if not windows:
+        return scan.head(0).collect()
+    if len(windows) > _MAX_WINDOWS:
+        return scan.filter(keep).collect()
+    around = pl.concat([numbered.slice(w * _WINDOW, _WINDOW) for w in windows])
+    return around.filter(pl.col(_POSITION).is_in(positions)).drop(_POSITION).collect()
 
 
 def _search(columns: dict[str, str], needles: Sequence[str]) -> pl.Expr | None:
@@ -74,8 +101,21 @@ def _search(columns: dict[str, str], needles: Sequence[str]) -> pl.Expr | None:
     for canon, column in columns.items():
         wanted = emails if canon == "email" else others if "email" in columns else list(needles)
         if wanted:
-            tests.append(pl.col(column).str.contains_any(wanted, ascii_case_insensitive=True))
+            tests.append(_contains_any(pl.col(column), wanted))
     return pl.any_horizontal(tests).fill_null(value=False) if tests else None
+
+
+_MAX_REGEX_NEEDLES = 64
+
+
+def _contains_any(column: pl.Expr, needles: list[str]) -> pl.Expr:
+    """Whether the text contains one of `needles`, ignoring case. A few needles are one
+    case-insensitive regex (its literal prefilter is several times faster than Polars'
+    ASCII-case-insensitive Aho-Corasick over millions of cells, and Unicode case folding
+    covers ASCII's); many (order ids) stay an Aho-Corasick automaton."""
+    if len(needles) > _MAX_REGEX_NEEDLES:
+        return column.str.contains_any(needles, ascii_case_insensitive=True)
+    return column.str.contains("(?i)" + "|".join(regex_literal(n) for n in needles))
 
 
 def has_column(
