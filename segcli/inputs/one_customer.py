@@ -64,7 +64,7 @@ def cut_rows(
             else _search(targets, needles)
         )
         path = folder / f"{table}-{index}.parquet"
-        _rows_where(source.path, keep, list(targets.values())).write_parquet(path)
+        _rows_where(source.path, keep).write_parquet(path)
         cuts.append(path)
     return cuts
 
@@ -74,14 +74,14 @@ _WINDOW = 1 << 16  # rows read around each found position
 _MAX_WINDOWS = 8  # beyond, one scan of the whole file costs less than the windows
 
 
-def _rows_where(path: Path, keep: pl.Expr | None, columns: list[str]) -> pl.DataFrame:
-    """The rows of the Parquet file where `keep` (over `columns`) holds. The positions come from
-    `columns` alone; the whole rows are then read from the few windows of rows around them."""
+def _rows_where(path: Path, keep: pl.Expr | None) -> pl.DataFrame:
+    """The rows of the Parquet file where `keep` holds. The positions come from the columns
+    `keep` reads alone; the whole rows are then read from the few windows of rows around them."""
     scan = pl.scan_parquet(path)
     if keep is None:
         return scan.head(0).collect()
     numbered = pl.scan_parquet(path, row_index_name=_POSITION)
-    found = numbered.select(_POSITION, *columns).filter(keep).collect()
+    found = numbered.select(_POSITION, *keep.meta.root_names()).filter(keep).collect()
     positions = found[_POSITION].to_list()
     windows = sorted({p // _WINDOW for p in positions})
     if not windows:
