@@ -64,7 +64,10 @@ def cut_rows(
             else _search(targets, needles)
         )
         path = folder / f"{table}-{index}.parquet"
-        _rows_where(source.path, keep).write_parquet(path)
+        if exact and keep is not None:  # statistics skip row groups: no search to save
+            pl.scan_parquet(source.path).filter(keep).collect().write_parquet(path)
+        else:
+            _rows_where(source.path, keep).write_parquet(path)
         cuts.append(path)
     return cuts
 
