@@ -79,3 +79,28 @@ def test_regex_characters_in_a_name_are_literal(tmp_path: Path) -> None:
     planted = {10: ("a.b+c", None), 20: ("aXb+c", None), 30: ("a.bbc", None)}
     cut = _cut(_orders(planted), ["A.B+C"], tmp_path)
     assert cut["order_id"].to_list() == ["O10"]
+
+
+def test_cells_as_long_as_the_name_are_compared_whole(tmp_path: Path) -> None:
+    """Ids as long as the name given (every X… id here) are kept only when they spell it in
+    another case; cells of other lengths are searched (a Kelvin sign is a K of three bytes)."""
+    planted = {
+        1: ("k0000042", None),
+        2: ("K0000043", None),
+        3: (" K0000042", None),
+        4: ("\u212a0000042", None),
+    }
+    cut = _cut(_orders(planted), ["K0000042"], tmp_path)
+    assert sorted(cut["order_id"].to_list()) == ["O1", "O3", "O4"]
+
+
+def test_a_shorter_name_is_found_inside_cells_as_long_as_a_longer_one(tmp_path: Path) -> None:
+    planted = {
+        10: ("XC42Y", None),
+        20: ("C4200", None),
+        30: ("C4300", None),
+        40: ("C43", None),
+        50: ("C4", None),
+    }
+    cut = _cut(_orders(planted), ["C4200", "C42"], tmp_path)
+    assert sorted(cut["order_id"].to_list()) == ["O10", "O20"]

@@ -58,16 +58,12 @@ def cut_rows(
         texts = {name for name, kind in raw.schema.items() if kind == pl.String}
         named = {c: layout.columns[c] for c in columns if layout.columns.get(c) in texts}
         targets = named or {name: name for name in texts}
-        keep = (
-            pl.any_horizontal([pl.col(c).is_in(list(needles)) for c in targets.values()])
-            if exact and needles and targets
-            else _search(targets, needles)
-        )
         path = folder / f"{table}-{index}.parquet"
-        if exact and keep is not None:  # statistics skip row groups: no search to save
+        if exact and needles and targets:  # statistics skip row groups: no search to save
+            keep = pl.any_horizontal([pl.col(c).is_in(list(needles)) for c in targets.values()])
             pl.scan_parquet(source.path).filter(keep).collect().write_parquet(path)
         else:
-            _rows_where(source.path, keep).write_parquet(path)
+            _rows_where(source.path, _search(targets, needles)).write_parquet(path)
         cuts.append(path)
     return cuts
 
@@ -77,15 +73,17 @@ _WINDOW = 1 << 16  # rows read around each found position
 _MAX_WINDOWS = 8  # beyond, one scan of the whole file costs less than the windows
 
 
-def _rows_where(path: Path, keep: pl.Expr | None) -> pl.DataFrame:
-    """The rows of the Parquet file where `keep` holds. The positions come from the columns
-    `keep` reads alone; the whole rows are then read from the few windows of rows around them."""
+def _rows_where(path: Path, search: tuple[pl.Expr, pl.Expr] | None) -> pl.DataFrame:
+    """The rows of the Parquet file where the search's test holds. The positions come from the
+    columns it reads alone (its cheap superset over the file, the test itself over what that
+    keeps); the whole rows are then read from the few windows of rows around them."""
     scan = pl.scan_parquet(path)
-    if keep is None:
+    if search is None:
         return scan.head(0).collect()
+    keep, candidates = search
     numbered = pl.scan_parquet(path, row_index_name=_POSITION)
-    found = numbered.select(_POSITION, *keep.meta.root_names()).filter(keep).collect()
-    positions = found[_POSITION].to_list()
+    found = numbered.select(_POSITION, *keep.meta.root_names()).filter(candidates).collect()
+    positions = found.filter(keep)[_POSITION].to_list()
     windows = sorted({p // _WINDOW for p in positions})
     if not windows:
         return scan.head(0).collect()
@@ -95,17 +93,46 @@ def _rows_where(path: Path, keep: pl.Expr | None) -> pl.DataFrame:
     return around.filter(pl.col(_POSITION).is_in(positions)).drop(_POSITION).collect()
 
 
-def _search(columns: dict[str, str], needles: Sequence[str]) -> pl.Expr | None:
-    """Whether a row holds a needle: emails in the `email` column, the rest in the others
-    (every column when no column is known by its canonical name)."""
+def _search(columns: dict[str, str], needles: Sequence[str]) -> tuple[pl.Expr, pl.Expr] | None:
+    """Whether a row holds a needle (emails in the `email` column, the rest in the others, or
+    in every column when no column is known by its canonical name), and a cheaper superset of
+    that test (the test itself when there is none). None: nothing to look for."""
     emails = [n for n in needles if "@" in n]
     others = [n for n in needles if "@" not in n]
-    tests = []
+    tests, candidates = [], []
     for canon, column in columns.items():
         wanted = emails if canon == "email" else others if "email" in columns else list(needles)
         if wanted:
-            tests.append(_contains_any(pl.col(column), wanted))
-    return pl.any_horizontal(tests).fill_null(value=False) if tests else None
+            test = _contains_any(pl.col(column), wanted)
+            cheap = _candidates(pl.col(column), wanted)
+            tests.append(test)
+            candidates.append(test if cheap is None else cheap)
+    if not tests:
+        return None
+    keep = pl.any_horizontal(tests).fill_null(value=False)
+    return keep, pl.any_horizontal(candidates).fill_null(value=False)
+
+
+_MAX_SPELLINGS = 16  # 4 letters: an id such as C0123457 has 2, a number 1
+
+
+def _candidates(column: pl.Expr, needles: list[str]) -> pl.Expr | None:
+    """A superset of `_contains_any(column, needles)` that compares whole cells, several times
+    cheaper than searching them. A cell shorter (in bytes) than the shortest needle contains
+    none, and one as long contains a needle, ignoring case, only if it is an ASCII spelling of
+    one (the letters that fold to ASCII ones take more bytes in UTF-8): only longer cells are
+    searched. None when a needle is not ASCII or has too many spellings (an email)."""
+    spellings: list[str] = []
+    for needle in needles:
+        letters = sum(c.isalpha() for c in needle)
+        if not needle.isascii() or 2**letters > _MAX_SPELLINGS:
+            return None
+        spelled = [""]
+        for char in needle:
+            spelled = [s + c for s in spelled for c in dict.fromkeys((char.lower(), char.upper()))]
+        spellings += spelled
+    shortest = min(len(n) for n in needles)
+    return column.is_in(spellings) | (column.str.len_bytes() > shortest)
 
 
 _MAX_REGEX_NEEDLES = 64
