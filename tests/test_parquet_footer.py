@@ -1,7 +1,7 @@
-"""The columns a Parquet footer shows without nulls, read without pyarrow, agree with pyarrow's
-own reading of the footer on files written every way the readers meet (pyarrow and Polars
-writers, many row groups and columns, nested and map columns, no statistics); a file that is not
-Parquet is a ValueError (the readers then keep every guard)."""
+"""The columns a Parquet footer shows without nulls (and its row-group sizes), read without
+pyarrow, agree with pyarrow's own reading of the footer on files written every way the readers
+meet (pyarrow and Polars writers, many row groups and columns, nested and map columns, no
+statistics); a file that is not Parquet is a ValueError (the readers then keep every guard)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 
-from segcli.inputs.parquet_footer import null_free_columns
+from segcli.inputs.parquet_footer import null_free_columns, row_group_rows
 
 
 def _pyarrow_null_free(path: Path) -> frozenset[str]:
@@ -66,12 +66,17 @@ def test_pyarrow_written_files(write: str, tmp_path: Path) -> None:
     path = tmp_path / "f.parquet"
     pq.write_table(_table(), path, **WRITES[write])
     assert null_free_columns(path) == _pyarrow_null_free(path)
+    meta = pq.read_metadata(path)
+    assert row_group_rows(path) == tuple(
+        meta.row_group(i).num_rows for i in range(meta.num_row_groups)
+    )
 
 
 def test_the_answer_is_the_columns_without_nulls(tmp_path: Path) -> None:
     path = tmp_path / "f.parquet"
     pq.write_table(_table(), path, row_group_size=7)
     assert null_free_columns(path) == {"order_id", "total", "paid", "ünïcode"}
+    assert row_group_rows(path) == (7, 7, 7, 7, 7, 5)
 
 
 def test_many_columns_and_polars_written_files(tmp_path: Path) -> None:

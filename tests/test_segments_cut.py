@@ -13,7 +13,7 @@ import pytest
 from segcli.inputs.one_customer import cut_rows
 from segcli.inputs.settings import Settings
 
-ROWS = 700_000  # more than 8 windows of 65,536 rows: both ways of reading the rows
+ROWS = 1_200_000  # 12 row groups of 100,000 rows
 
 
 def _orders(planted: Mapping[int, tuple[str, str | None]]) -> pl.DataFrame:
@@ -46,8 +46,8 @@ def _cut(frame: pl.DataFrame, needles: list[str], tmp_path: Path) -> pl.DataFram
 @pytest.mark.parametrize(
     "rows",
     [
-        [5, 70_000, 150_000],  # three windows of rows around the matches
-        [7 + 65_536 * k for k in range(10)],  # ten windows: the whole file is filtered instead
+        [5, 70_000, 150_000, 1_000_000],  # in 3 of 12 row groups: read by position
+        [7 + 65_536 * k for k in range(17)],  # in 11 of 12: the whole file is filtered
         [],
     ],
 )

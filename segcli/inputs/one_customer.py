@@ -10,20 +10,23 @@ decide, on the few rows that are left. Files that are not Parquet are not cut (t
 them whole).
 
 The search reads only the columns it looks in, with each row's position; the file's other
-columns are then read only around those positions. Reading every column of every row to keep a
-handful costs several times the search itself.
+columns are then read only in the row groups that hold those positions. Reading every column of
+every row to keep a handful costs several times the search itself.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
 
 from segcli.inputs.cells import regex_literal
 from segcli.inputs.checks import QueryRunner
+from segcli.inputs.parquet_footer import row_group_rows
 from segcli.inputs.read import detect_layout
 from segcli.inputs.scan import scan_file
 from segcli.inputs.settings import Settings
@@ -69,14 +72,14 @@ def cut_rows(
 
 
 _POSITION = "__segcli_position"
-_WINDOW = 1 << 16  # rows read around each found position
-_MAX_WINDOWS = 8  # beyond, one scan of the whole file costs less than the windows
+_MAX_SHARE = 0.4  # of the row groups: reading more by position costs more than one filter
 
 
 def _rows_where(path: Path, search: tuple[pl.Expr, pl.Expr] | None) -> pl.DataFrame:
     """The rows of the Parquet file where the search's test holds. The positions come from the
     columns it reads alone (its cheap superset over the file, the test itself over what that
-    keeps); the whole rows are then read from the few windows of rows around them."""
+    keeps); the whole rows are then read by position, which skips the row groups without one,
+    unless they are in too many row groups (then the file is filtered once)."""
     scan = pl.scan_parquet(path)
     if search is None:
         return scan.head(0).collect()
@@ -84,13 +87,21 @@ def _rows_where(path: Path, search: tuple[pl.Expr, pl.Expr] | None) -> pl.DataFr
     numbered = pl.scan_parquet(path, row_index_name=_POSITION)
     found = numbered.select(_POSITION, *keep.meta.root_names()).filter(candidates).collect()
     positions = found.filter(keep)[_POSITION].to_list()
-    windows = sorted({p // _WINDOW for p in positions})
-    if not windows:
+    if not positions:
         return scan.head(0).collect()
-    if len(windows) > _MAX_WINDOWS:
+    if _spread(path, positions) > _MAX_SHARE:
         return scan.filter(keep).collect()
-    around = pl.concat([numbered.slice(w * _WINDOW, _WINDOW) for w in windows])
-    return around.filter(pl.col(_POSITION).is_in(positions)).drop(_POSITION).collect()
+    return numbered.filter(pl.col(_POSITION).is_in(positions)).drop(_POSITION).collect()
+
+
+def _spread(path: Path, positions: list[int]) -> float:
+    """The share of the file's row groups that hold one of the rows at `positions`."""
+    try:
+        sizes = row_group_rows(path)
+    except (OSError, ValueError):
+        return 1.0
+    ends = list(accumulate(sizes))
+    return len({bisect_right(ends, p) for p in positions}) / max(len(sizes), 1)
 
 
 def _search(columns: dict[str, str], needles: Sequence[str]) -> tuple[pl.Expr, pl.Expr] | None:

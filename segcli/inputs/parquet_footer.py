@@ -1,4 +1,4 @@
-"""Null counts from a Parquet file's footer, read without pyarrow.
+"""Null counts and row-group sizes from a Parquet file's footer, read without pyarrow.
 
 A reader asks the footer which columns hold no null (their typed cells then need no guard).
 Importing pyarrow (and the numpy it loads) for that costs more than the rest of a small
@@ -22,6 +22,7 @@ _BOOL, _BYTE, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = 2, 3, 6, 7, 8
 # parquet-format field ids on the way to a column chunk's null count
 _ROW_GROUPS = 4  # FileMetaData.row_groups: list<RowGroup>
 _COLUMNS = 1  # RowGroup.columns: list<ColumnChunk>
+_NUM_ROWS = 3  # RowGroup.num_rows: i64
 _META_DATA = 3  # ColumnChunk.meta_data: ColumnMetaData
 _PATH = 3  # ColumnMetaData.path_in_schema: list<binary>
 _STATISTICS = 12  # ColumnMetaData.statistics: Statistics
@@ -31,17 +32,29 @@ _NULL_COUNT = 3  # Statistics.null_count: i64
 def null_free_columns(path: Path) -> frozenset[str]:
     """Top-level columns whose every row group's statistics count zero nulls: a column without
     statistics, or nested, is not listed. ValueError when the file has no plain Parquet footer
-    (too short, another magic, encrypted, cut off). The answer is kept per file and version:
-    commands open the same file several times."""
+    (too short, another magic, encrypted, cut off)."""
+    return _facts(path)[0]
+
+
+def row_group_rows(path: Path) -> tuple[int, ...]:
+    """The number of rows of each row group, in order (ValueError as for `null_free_columns`)."""
+    return _facts(path)[1]
+
+
+def _facts(path: Path) -> tuple[frozenset[str], tuple[int, ...]]:
+    """Kept per file and version: commands open the same file several times."""
     stat = path.stat()
-    return _null_free(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
+    return _read_facts(path, (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns))
 
 
 @lru_cache(maxsize=64)
-def _null_free(path: Path, version: tuple[int, ...]) -> frozenset[str]:  # noqa: ARG001 - cache key
+def _read_facts(
+    path: Path,
+    version: tuple[int, ...],  # noqa: ARG001 - the cache key
+) -> tuple[frozenset[str], tuple[int, ...]]:
     data = _footer_bytes(path)
     try:
-        return _Footer(data).null_free()
+        return _Footer(data).facts()
     except IndexError:
         msg = "the Parquet footer is cut off"
         raise ValueError(msg) from None
@@ -68,21 +81,28 @@ class _Footer:
     def __init__(self, data: bytes) -> None:
         self.data, self.at = data, 0
 
-    def null_free(self) -> frozenset[str]:
+    def facts(self) -> tuple[frozenset[str], tuple[int, ...]]:
+        """The columns without nulls in every row group, and each row group's number of rows."""
         free: set[str] | None = None
+        rows: list[int] = []
         for field, kind in self.fields():
             if field != _ROW_GROUPS or kind != _LIST:
                 self.skip(kind)
                 continue
             for _ in range(self.list_header(_STRUCT)):
-                here = self.row_group()
+                here, count = self.row_group()
                 free = here if free is None else free & here
-        return frozenset(free or ())
+                rows.append(count)
+        return frozenset(free or ()), tuple(rows)
 
-    def row_group(self) -> set[str]:
-        """The row group's top-level columns with a null count of zero."""
+    def row_group(self) -> tuple[set[str], int]:
+        """The row group's top-level columns with a null count of zero, and its rows."""
         here: set[str] = set()
+        rows = 0
         for field, kind in self.fields():
+            if field == _NUM_ROWS and kind == _I64:
+                rows = self.zigzag()
+                continue
             if field != _COLUMNS or kind != _LIST:
                 self.skip(kind)
                 continue
@@ -93,7 +113,7 @@ class _Footer:
                         here.update([name] if name is not None else [])
                     else:
                         self.skip(chunk_kind)
-        return here
+        return here, rows
 
     def column_meta_data(self) -> str | None:
         """The column's name when it is top-level and its statistics count no null."""
