@@ -3,22 +3,30 @@
 Parsing and normalizing every order to find one customer's costs as much as a whole build; a
 Parquet file can instead be searched for the customer's id, email or order ids in the columns
 that hold them (found by the same layout detection as reading: canonical, Shopify or the
-project config's mapping), an Aho-Corasick search inside the scan, ASCII case-insensitive. Only
-the rows that contain one are written to a temporary file that the ordinary readers then open.
-The cut is a superset (an order id may contain another's, a cell may carry spaces): the exact
-identity rules still decide, on the few rows that are left. Files that are not Parquet are not
-cut (the caller reads them whole).
+project config's mapping), a case-insensitive search inside the scan. Only the rows that contain
+one are written to a temporary file that the ordinary readers then open. The cut is a superset
+(an order id may contain another's, a cell may carry spaces): the exact identity rules still
+decide, on the few rows that are left. Files that are not Parquet are not cut (the caller reads
+them whole).
+
+The search reads only the columns it looks in, with each row's position; the file's other
+columns are then read only in the row groups that hold those positions. Reading every column of
+every row to keep a handful costs several times the search itself.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import accumulate
 from pathlib import Path
 
 import polars as pl
 
+from segcli.inputs.cells import regex_literal
 from segcli.inputs.checks import QueryRunner
+from segcli.inputs.parquet_footer import row_group_rows
 from segcli.inputs.read import detect_layout
 from segcli.inputs.scan import scan_file
 from segcli.inputs.settings import Settings
@@ -53,29 +61,102 @@ def cut_rows(
         texts = {name for name, kind in raw.schema.items() if kind == pl.String}
         named = {c: layout.columns[c] for c in columns if layout.columns.get(c) in texts}
         targets = named or {name: name for name in texts}
-        keep = (
-            pl.any_horizontal([pl.col(c).is_in(list(needles)) for c in targets.values()])
-            if exact and needles and targets
-            else _search(targets, needles)
-        )
         path = folder / f"{table}-{index}.parquet"
-        scan = pl.scan_parquet(source.path)
-        (scan.filter(keep) if keep is not None else scan.head(0)).sink_parquet(path)
+        if exact and needles and targets:  # statistics skip row groups: no search to save
+            keep = pl.any_horizontal([pl.col(c).is_in(list(needles)) for c in targets.values()])
+            pl.scan_parquet(source.path).filter(keep).collect().write_parquet(path)
+        else:
+            _rows_where(source.path, _search(targets, needles)).write_parquet(path)
         cuts.append(path)
     return cuts
 
 
-def _search(columns: dict[str, str], needles: Sequence[str]) -> pl.Expr | None:
-    """Whether a row holds a needle: emails in the `email` column, the rest in the others
-    (every column when no column is known by its canonical name)."""
+_POSITION = "__segcli_position"
+_MAX_SHARE = 0.4  # of the row groups: reading more by position costs more than one filter
+
+
+def _rows_where(path: Path, search: tuple[pl.Expr, pl.Expr] | None) -> pl.DataFrame:
+    """The rows of the Parquet file where the search's test holds. The positions come from the
+    columns it reads alone (its cheap superset over the file, the test itself over what that
+    keeps); the whole rows are then read by position, which skips the row groups without one,
+    unless they are in too many row groups (then the file is filtered once)."""
+    scan = pl.scan_parquet(path)
+    if search is None:
+        return scan.head(0).collect()
+    keep, candidates = search
+    numbered = pl.scan_parquet(path, row_index_name=_POSITION)
+    found = numbered.select(_POSITION, *keep.meta.root_names()).filter(candidates).collect()
+    positions = found.filter(keep)[_POSITION].to_list()
+    if not positions:
+        return scan.head(0).collect()
+    if _spread(path, positions) > _MAX_SHARE:
+        return scan.filter(keep).collect()
+    return numbered.filter(pl.col(_POSITION).is_in(positions)).drop(_POSITION).collect()
+
+
+def _spread(path: Path, positions: list[int]) -> float:
+    """The share of the file's row groups that hold one of the rows at `positions`."""
+    try:
+        sizes = row_group_rows(path)
+    except (OSError, ValueError):
+        return 1.0
+    ends = list(accumulate(sizes))
+    return len({bisect_right(ends, p) for p in positions}) / max(len(sizes), 1)
+
+
+def _search(columns: dict[str, str], needles: Sequence[str]) -> tuple[pl.Expr, pl.Expr] | None:
+    """Whether a row holds a needle (emails in the `email` column, the rest in the others, or
+    in every column when no column is known by its canonical name), and a cheaper superset of
+    that test (the test itself when there is none). None: nothing to look for."""
     emails = [n for n in needles if "@" in n]
     others = [n for n in needles if "@" not in n]
-    tests = []
+    tests, candidates = [], []
     for canon, column in columns.items():
         wanted = emails if canon == "email" else others if "email" in columns else list(needles)
         if wanted:
-            tests.append(pl.col(column).str.contains_any(wanted, ascii_case_insensitive=True))
-    return pl.any_horizontal(tests).fill_null(value=False) if tests else None
+            test = _contains_any(pl.col(column), wanted)
+            cheap = _candidates(pl.col(column), wanted)
+            tests.append(test)
+            candidates.append(test if cheap is None else cheap)
+    if not tests:
+        return None
+    keep = pl.any_horizontal(tests).fill_null(value=False)
+    return keep, pl.any_horizontal(candidates).fill_null(value=False)
+
+
+_MAX_SPELLINGS = 16  # 4 letters: an id such as C0123457 has 2, a number 1
+
+
+def _candidates(column: pl.Expr, needles: list[str]) -> pl.Expr | None:
+    """A superset of `_contains_any(column, needles)` that compares whole cells, several times
+    cheaper than searching them. A cell shorter (in bytes) than the shortest needle contains
+    none, and one as long contains a needle, ignoring case, only if it is an ASCII spelling of
+    one (the letters that fold to ASCII ones take more bytes in UTF-8): only longer cells are
+    searched. None when a needle is not ASCII or has too many spellings (an email)."""
+    spellings: list[str] = []
+    for needle in needles:
+        letters = sum(c.isalpha() for c in needle)
+        if not needle.isascii() or 2**letters > _MAX_SPELLINGS:
+            return None
+        spelled = [""]
+        for char in needle:
+            spelled = [s + c for s in spelled for c in dict.fromkeys((char.lower(), char.upper()))]
+        spellings += spelled
+    shortest = min(len(n) for n in needles)
+    return column.is_in(spellings) | (column.str.len_bytes() > shortest)
+
+
+_MAX_REGEX_NEEDLES = 64
+
+
+def _contains_any(column: pl.Expr, needles: list[str]) -> pl.Expr:
+    """Whether the text contains one of `needles`, ignoring case. A few needles are one
+    case-insensitive regex (its literal prefilter is several times faster than Polars'
+    ASCII-case-insensitive Aho-Corasick over millions of cells, and Unicode case folding
+    covers ASCII's); many (order ids) stay an Aho-Corasick automaton."""
+    if len(needles) > _MAX_REGEX_NEEDLES:
+        return column.str.contains_any(needles, ascii_case_insensitive=True)
+    return column.str.contains("(?i)" + "|".join(regex_literal(n) for n in needles))
 
 
 def has_column(

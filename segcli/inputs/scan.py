@@ -11,6 +11,7 @@ import polars as pl
 from segcli.errors import InputError
 from segcli.inputs.cells import ROW
 from segcli.inputs.csvfile import CsvDialect, read_dialect
+from segcli.inputs.parquet_footer import null_free_columns
 
 if TYPE_CHECKING:
     from segcli.inputs.settings import Settings
@@ -27,7 +28,18 @@ class RawFile:
     frame: pl.LazyFrame
     schema: dict[str, pl.DataType]  # file column -> dtype (String for every CSV column)
     dialect: CsvDialect | None = None
-    null_free: frozenset[str] = frozenset()  # columns the file's statistics show without nulls
+
+    @property
+    def null_free(self) -> frozenset[str]:
+        """Top-level columns whose every row group's statistics count zero nulls (a Parquet
+        footer, read when first asked: a typed column without nulls needs no guard; without
+        statistics the guard stays)."""
+        if self.source.format != "parquet" or self.source.gzipped:
+            return frozenset()
+        try:
+            return null_free_columns(self.source.path)
+        except (OSError, ValueError):
+            return frozenset()
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -71,31 +83,7 @@ def _scan_parquet(source: SourceFile) -> RawFile:
     except pl.exceptions.PolarsError as err:
         first = str(err).split("\n", 1)[0]
         raise InputError(f"{source.name}: cannot read this Parquet file ({first})") from None
-    return RawFile(source, frame, schema, null_free=_null_free(source))
-
-
-def _null_free(source: SourceFile) -> frozenset[str]:
-    """Top-level columns whose every row group's statistics count zero nulls (footer only).
-
-    Lets a required typed column go unguarded; without statistics the guard stays."""
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]  # noqa: PLC0415
-
-    try:
-        meta = pq.read_metadata(source.path)
-    except (OSError, ValueError):
-        return frozenset()
-    free: set[str] | None = None
-    for group in range(meta.num_row_groups):
-        row_group = meta.row_group(group)
-        here = set()
-        for index in range(row_group.num_columns):
-            chunk = row_group.column(index)
-            stats = chunk.statistics
-            known = stats is not None and stats.has_null_count
-            if known and stats.null_count == 0 and "." not in chunk.path_in_schema:
-                here.add(chunk.path_in_schema)
-        free = here if free is None else free & here
-    return frozenset(free or ())
+    return RawFile(source, frame, schema)
 
 
 def _scan_ndjson(source: SourceFile) -> RawFile:
