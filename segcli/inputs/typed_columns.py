@@ -22,11 +22,13 @@ from segcli.errors import InputError
 from segcli.inputs import cells
 from segcli.inputs.cells import (
     ROW,
+    Careful,
     CellSource,
     Fallback,
     Kind,
     cell_message,
     checked,
+    checked_as_written,
 )
 from segcli.inputs.columns import (
     PARSED_NAME,
@@ -217,7 +219,14 @@ def plan_column(
     # A typed column without nulls (Parquet statistics) cannot break `required`.
     required = required and column not in raw.null_free
     parsed: list[pl.Expr] = []
-    if bad is None and not required:
+    fast = _as_written(pl.col(column), dtype, kind, settings, sample or ())
+    if fast is not None and text is not None and bad is not None:
+        careful = _careful(column, text, value.alias("value"), bad.alias("bad"), fallback)
+        output = checked_as_written(
+            fast, pl.col(column), careful, where, cell_kind, PARSED_DTYPES[kind],
+            required=required,
+        )  # fmt: skip
+    elif bad is None and not required:
         output = value
     elif natively_checked(dtype, kind) and not required:
         output = _float_cents(source)
@@ -230,6 +239,42 @@ def plan_column(
     return ColumnPlan(
         text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback
     )
+
+
+def _as_written(
+    src: pl.Expr, dtype: pl.DataType, kind: str, settings: Settings, sample: Sequence[str]
+) -> pl.Expr | None:
+    """The fast parse of a text cell as written (see `checked_as_written`), or None when the
+    column has none. Every strict pattern here is anchored and admits no white space at a
+    cell's ends, so a cell it reads is its own trimmed text; a null marker is never a value.
+    A currency sign is taken off before trimming, so that format keeps the careful parse."""
+    if dtype != pl.String or (kind == "money" and settings.money.currency_sign):
+        return None
+    if kind not in PARSED_DTYPES:
+        return None
+    value, _bad, _fallback = _typed(src, dtype, kind, settings, sample)
+    if settings.null_values:
+        value = pl.when(src.is_in(list(settings.null_values))).then(None).otherwise(value)
+    return value
+
+
+def _careful(
+    column: str, text: pl.Expr, value: pl.Expr, bad: pl.Expr, fallback: Fallback | None
+) -> Careful:
+    """The careful parse of some cells of `column`: the column's own stages (trim, parse,
+    fallback) over just those cells; returns their values and which cells stay unreadable."""
+
+    def careful(cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        frame = pl.DataFrame({column: cells}).with_columns(text).select(value, bad)
+        values, flags = frame["value"], frame["bad"].fill_null(value=False)
+        if fallback is not None and flags.any():
+            index = flags.arg_true()
+            fixed = fallback(cells.gather(index))
+            values = values.scatter(index, fixed.cast(values.dtype))
+            flags = flags.scatter(index, fixed.is_null())
+        return values, flags
+
+    return careful
 
 
 def natively_checked(dtype: pl.DataType, kind: str) -> bool:
