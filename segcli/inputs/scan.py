@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -11,6 +11,7 @@ import polars as pl
 from segcli.errors import InputError
 from segcli.inputs.cells import ROW
 from segcli.inputs.csvfile import CsvDialect, read_dialect
+from segcli.inputs.csvsource import ReadLog
 
 if TYPE_CHECKING:
     from segcli.inputs.settings import Settings
@@ -28,6 +29,7 @@ class RawFile:
     schema: dict[str, pl.DataType]  # file column -> dtype (String for every CSV column)
     dialect: CsvDialect | None = None
     null_free: frozenset[str] = frozenset()  # columns the file's statistics show without nulls
+    log: ReadLog = field(default_factory=ReadLog)  # what reads of a CSV file have shown
 
     @property
     def columns(self) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from segcli.inputs.columns import (
     check_required,
     listing,
 )
+from segcli.inputs.csvsource import blank_skipping
 from segcli.inputs.timestamps import timestamp
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ class ColumnPlan:
 
 def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame:
     """The file's canonical columns, parsed and guarded; blank CSV lines are skipped."""
-    frame, plans = _plan_file(raw, layout, settings, raw.frame)
+    frame, plans = _plan_file(raw, layout, settings, None)
     outputs = [plan.output for plan in plans.values()]
     if layout.status_from and "status" in SPECS[layout.table]:
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
@@ -114,14 +115,20 @@ def integer_ids(dtype: pl.DataType) -> bool:
 
 
 def _plan_file(
-    raw: RawFile, layout: Layout, settings: Settings, frame: pl.LazyFrame
+    raw: RawFile, layout: Layout, settings: Settings, indexed: pl.LazyFrame | None
 ) -> tuple[pl.LazyFrame, dict[str, ColumnPlan]]:
+    """The file's rows without blank ones (`indexed`: the careful re-read, with row numbers)
+    and the plan of every canonical column."""
     check_required(raw, layout)
     _check_status_columns(raw, layout)
     used = list(dict.fromkeys([*layout.columns.values(), *(r.column for r in layout.status_from)]))
+    frame = raw.frame if indexed is None else indexed
     if raw.dialect is not None and used:
         # a blank line reads as a row of nulls
-        frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
+        if indexed is None:
+            frame = blank_skipping(raw.frame, used, raw.columns[-1], raw.log)
+        else:
+            frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
     required = REQUIRED_VALUES.get(layout.table, frozenset()) | layout.also_required
     samples = _timestamp_samples(raw, layout)
     plans = {
