@@ -20,6 +20,7 @@ Validation design (cheap, and never silent):
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -110,6 +111,16 @@ def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) 
 
 
 def _check_structure(files: Sequence[RawFile]) -> None:
+    """The structural pass over `files`, on a worker thread that is joined: pyarrow's CSV reader
+    run on the main thread can abort the process at exit ("terminate called without an active
+    exception")."""
+    if not files:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
+        pool.submit(_check_each, files).result()
+
+
+def _check_each(files: Sequence[RawFile]) -> None:
     for raw in files:
         if raw.dialect is not None:
             check_structure(raw.source, raw.dialect)
