@@ -27,9 +27,9 @@ class RawFile:
     source: SourceFile
     frame: pl.LazyFrame
     schema: dict[str, pl.DataType]  # file column -> dtype (String for every CSV column)
+    log: ReadLog = field(default_factory=ReadLog, kw_only=True)  # what reads of a CSV showed
     dialect: CsvDialect | None = None
     null_free: frozenset[str] = frozenset()  # columns the file's statistics show without nulls
-    log: ReadLog = field(default_factory=ReadLog)  # what reads of a CSV file have shown
 
     @property
     def columns(self) -> tuple[str, ...]:
