@@ -14,7 +14,8 @@ For one scale: generate the data if needed (bench/generate.py), then
 Every segment's members must agree between segcli, Polars and DuckDB (and the one-pass run with
 the one-by-one builds), and from Parquet `segcli build --with-id` and both reference scripts must
 write the same snapshot CSV byte for byte, or the benchmark stops with the difference. Prints
-one markdown report and writes it to bench/results/<scale>.md.
+one markdown report and writes it to bench/results/<scale>.md; a full run also rewrites its
+scale's blocks in docs/performance.md and the README (bench/pages.py).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ import reference_duckdb  # noqa: E402
 import reference_polars  # noqa: E402
 from floor import floor_seconds  # noqa: E402
 from measure import Timing, machine, run_process, timed, timed_process  # noqa: E402
+from pages import Figure, Run, write_pages  # noqa: E402
 from report import megabytes, ratio, seconds, table  # noqa: E402
 
 from segcli import api  # noqa: E402
@@ -55,6 +57,7 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 SEGCLI = str(Path(sys.executable).parent / "segcli")
 TARGET_SEGMENT, TARGET_RUN, TARGET_CSV, TARGET_START = 1.3, 1.3, 1.5, 0.3
+TARGET_RSS_GB = 1.5  # peak RSS of `segcli run rules/`, whatever the scale
 
 
 @dataclass(slots=True)
@@ -65,6 +68,8 @@ class Bench:
     runs: int
     report: list[str] = field(default_factory=list)
     shape: str = "benchmark"  # of the data in `folder` (see generate.py)
+    # figure name -> (target, unit, in the README, values): the pages' summary (bench/pages.py)
+    noted: dict[str, tuple[float, str, bool, list[float]]] = field(default_factory=dict)
 
     def files(self, fmt: str, *, reviews: bool = False) -> dict[str, Path]:
         names = ["orders", "order_lines", "customers", *(["reviews"] if reviews else [])]
@@ -89,6 +94,19 @@ class Bench:
     def say(self, text: str) -> None:
         print(text, flush=True)
         self.report.append(text)
+
+    def note(
+        self, name: str, value: float | None, target: float, unit: str = "×", *, readme: bool = True
+    ) -> None:
+        """One value of a figure for the pages (a figure over segments gathers one per segment)."""
+        if value is not None:
+            self.noted.setdefault(name, (target, unit, readme, []))[3].append(value)
+
+    def figures(self) -> tuple[Figure, ...]:
+        """The noted figures: ratios first, then memory, then start-up times."""
+        found = [Figure(name, tuple(values), target, unit, readme)
+                 for name, (target, unit, readme, values) in self.noted.items()]  # fmt: skip
+        return tuple(sorted(found, key=lambda f: ("×", "GB", "s").index(f.unit)))
 
 
 def check(segment: str, fmt: str, found: dict[str, list[str]]) -> int:
@@ -153,6 +171,10 @@ def parquet_row(b: Bench, segment: str, definition: Definition) -> tuple[list[st
         reference_command("reference_duckdb.py", segment, b, "parquet"), out / "duckdb.csv"
     )
     same_bytes(segment, "parquet", {n: out / f"{n}.csv" for n in ("segcli", "polars", "duckdb")})
+    b.note(f"one segment from Parquet, library call × Polars ({b.shape} shape)",
+           lib.seconds / pol.seconds, TARGET_SEGMENT, readme=False)  # fmt: skip
+    b.note(f"one segment from Parquet, whole process × script ({b.shape} shape)",
+           cli.seconds / script.seconds, TARGET_SEGMENT)  # fmt: skip
     return [
         segment, members, seconds(lib.seconds), ratio(lib.seconds, pol.seconds, TARGET_SEGMENT),
         seconds(cli.seconds), ratio(cli.seconds, script.seconds, TARGET_SEGMENT),
@@ -184,6 +206,8 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
     )
     found = {"segcli": segcli_keys(frame), "polars": polars_keys, "duckdb": duck_keys}
     check(segment, "csv", found)
+    b.note("one segment from CSV, library call × scan_csv + Polars", lib.seconds / pol.seconds,
+           TARGET_CSV)  # fmt: skip
     return [
         segment, seconds(lib.seconds), seconds(pol.seconds),
         ratio(lib.seconds, pol.seconds, TARGET_CSV), seconds(duck.seconds),
@@ -285,6 +309,11 @@ def run_rows(
     ]  # fmt: skip
     for row in rows:
         print("  ", *row, file=sys.stderr, flush=True)
+    kind = "Parquet" if fmt == "parquet" else "CSV"
+    b.note(f"all rules/ in one pass × floor ({kind})", one.seconds / floor, TARGET_RUN)
+    if cli is not None and cli.rss_mb is not None:
+        peak_gb = cli.rss_mb * 2**20 / 1e9
+        b.note("peak RSS of `segcli run rules/` (Parquet)", peak_gb, TARGET_RSS_GB, "GB")
     return rows, members
 
 
@@ -354,6 +383,8 @@ def startup_section(b: Bench) -> None:
         ["`segcli validate rules/`", seconds(validate.seconds),
          "✓" if validate.seconds <= TARGET_START else "✗"],
     ]  # fmt: skip
+    b.note("start-up, `segcli --help`", help_.seconds, TARGET_START, "s", readme=False)
+    b.note("start-up, `segcli validate rules/`", validate.seconds, TARGET_START, "s", readme=False)
     b.say("\n### Start-up (median of 5 process runs, seconds; target ≤ 0.3)\n")
     b.say(table(["command", "seconds", "met"], rows))
 
@@ -361,16 +392,28 @@ def startup_section(b: Bench) -> None:
 # ---- main ----------------------------------------------------------------------------------
 
 
-def header(b: Bench) -> None:
-    import duckdb
-
+def header(b: Bench, command: str) -> str:
+    """Prints the run's header; returns its data line (row counts)."""
     counts = {t: pl.scan_parquet(p).select(pl.len()).collect().item()
               for t, p in b.files("parquet", reviews=True).items()}  # fmt: skip
+    data = "Data: " + ", ".join(f"{t} {n:,}" for t, n in counts.items())
     b.say(f"## Scale {b.scale}\n")
-    b.say(f"`make bench SCALE={b.scale}` — {time.strftime('%Y-%m-%d')}, as-of {generate.AS_OF}")
-    b.say(f"Machine: {machine()}; Polars {pl.__version__}, DuckDB {duckdb.__version__}")
-    b.say("Data: " + ", ".join(f"{t} {n:,}" for t, n in counts.items()))
+    b.say(f"`{command}` — {time.strftime('%Y-%m-%d')}, as-of {generate.AS_OF}")
+    b.say(f"Machine: {machine_line()}")
+    b.say(data)
     b.say(f"Load average at start: {load()} (the machine is shared: timings are noisy)")
+    return data
+
+
+def machine_line() -> str:
+    import duckdb
+
+    return f"{machine()}, Polars {pl.__version__}, DuckDB {duckdb.__version__}"
+
+
+def command_line() -> str:
+    """How this run was started, as a reader would type it."""
+    return " ".join(["python bench/run.py", *sys.argv[1:]])
 
 
 def load() -> str:
@@ -397,9 +440,11 @@ def main() -> None:
     as_of = reference_polars.parse_as_of(generate.AS_OF)
     b = Bench(args.scale, folder, as_of, args.runs or (5 if args.scale == "S" else 3))
     warehouse = generate.ensure(args.scale, "warehouse")
-    w = Bench(args.scale, warehouse, as_of, b.runs, b.report, shape="warehouse")
+    w = Bench(args.scale, warehouse, as_of, b.runs, b.report, shape="warehouse", noted=b.noted)
     definitions = {d.segment_id: d for d in api.load_definitions(sorted(SEGMENTS.glob("*.yaml")))}
-    header(b)
+    command = command_line()
+    data = header(b, command)
+    first_table = len(b.report)
     parquet_lib = parquet_section(b, definitions)
     parquet_section(w, definitions)
     if not args.segments_only:
@@ -414,6 +459,10 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     name = f"{args.scale}-segments" if args.segments_only else args.scale
     (RESULTS / f"{name}.md").write_text("\n".join(b.report) + "\n")
+    if not args.segments_only:  # a partial run would blank the figures it did not measure
+        tables = "\n".join(b.report[first_table:])
+        when = time.strftime("%Y-%m-%d")
+        write_pages(Run(args.scale, command, when, machine_line(), data, b.figures(), tables))
 
 
 if __name__ == "__main__":

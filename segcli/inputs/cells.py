@@ -96,12 +96,7 @@ def checked(
     pushing filters down into the scan (Parquet row groups are skipped)."""
     if bad is None and not required:
         return value
-    empty = where.prefix + f"a value is empty; {_HINTS['required']}"
-    unreadable = (
-        empty
-        if kind == "required"
-        else where.prefix + (f"a value cannot be read as {_WHAT[kind]}; {_HINTS[kind]}")
-    )
+    empty, unreadable = _guard_messages(where, kind)
 
     def check(batch: pl.Series) -> pl.Series:
         values = batch.struct.field("value")
@@ -124,6 +119,53 @@ def checked(
         fields.append(bad.alias("bad"))
     if fallback is not None and raw is not None:
         fields.append(raw.cast(pl.String).alias("raw"))
+    return pl.struct(fields).map_batches(check, return_dtype=dtype, is_elementwise=True)
+
+
+def _guard_messages(where: CellSource, kind: Kind) -> tuple[str, str]:
+    """What a guard raises for an empty required cell and for an unreadable one."""
+    empty = where.prefix + f"a value is empty; {_HINTS['required']}"
+    if kind == "required":
+        return empty, empty
+    return empty, where.prefix + f"a value cannot be read as {_WHAT[kind]}; {_HINTS[kind]}"
+
+
+Careful = Callable[[pl.Series], tuple[pl.Series, pl.Series]]  # cells -> (values, unreadable)
+
+
+def checked_as_written(
+    fast: pl.Expr,
+    raw: pl.Expr,
+    careful: Careful,
+    where: CellSource,
+    kind: Kind,
+    dtype: pl.DataType,
+    *,
+    required: bool = False,
+) -> pl.Expr:
+    """The value of a text cell parsed as written, raising BadCellsError as `checked` does.
+
+    `fast` parses the untrimmed cell with the strict patterns alone and reads a subset of what
+    the careful parser reads, to the same value. A cell it leaves null is known by null counts
+    alone: `fast` is null wherever `raw` is, so a batch with as many nulls in both holds no
+    suspect cell and costs no flag column. Only the suspect cells (padded with white space, a
+    null marker, an unusual timestamp form, or bad) go through `careful`: trimming, null
+    markers, every format and the fallback parser, as `checked` reads them."""
+    empty, unreadable = _guard_messages(where, kind)
+
+    def check(batch: pl.Series) -> pl.Series:
+        values, cells = batch.struct.field("value"), batch.struct.field("raw")
+        if values.null_count() != cells.null_count():
+            index = (values.is_null() & cells.is_not_null()).arg_true()
+            repaired, bad = careful(cells.gather(index))
+            if bad.any():
+                raise BadCellsError(unreadable)
+            values = values.scatter(index, repaired.cast(values.dtype))
+        if required and values.null_count():
+            raise BadCellsError(empty)
+        return values
+
+    fields = [fast.alias("value"), raw.cast(pl.String).alias("raw")]
     return pl.struct(fields).map_batches(check, return_dtype=dtype, is_elementwise=True)
 
 

@@ -3,9 +3,12 @@
 Validation design (cheap, and never silent):
 
 - At open time, per file: the header (empty file, duplicate column, missing required column).
-- CSV structure: one pass that counts every record's fields (pyarrow's C++ parser, in constant
-  memory), run by `collect` beside the query for the files that query reads, once per
-  file; a ragged or truncated row fails there, and its error wins over the bad cells it causes.
+- CSV structure: a read that finds the file's last column never empty proves no row is short
+  (Polars itself fails a long row or a broken quote; see inputs.csvsource). Any other file a
+  query reads gets one pass after it that counts every record's fields (pyarrow's C++ parser,
+  in constant memory), once per file; a ragged or truncated row fails there, and after a
+  failed query every file it read gets that pass first, so its error wins over the bad cells
+  it causes.
 - Cell values (money, timestamps, integers, booleans, required cells) are checked lazily: each
   parsed column is computed together with a "bad cell" flag, and computing it raises
   BadCellsError at the first bad cell (file and column). So the backend's one `collect`
@@ -37,10 +40,10 @@ class QueryRunner:
     InputError naming the file, row and column.
 
     A query's `roles` are the input files it reads ("orders", "lines", ...): their CSV rows'
-    field counts are checked in a thread beside the query, since Polars fills a short row with
-    nulls; a ragged row's error wins over what it caused. Each file is checked once per runner,
-    however many queries read it. Only after a failure is the file read again, carefully, to
-    name the row (`_name_bad_cell`)."""
+    field counts are checked after the query unless its read proved them (Polars fills a short
+    row with nulls); a ragged row's error wins over what it caused. Each file is checked once
+    per runner, however many queries read it. Only after a failure is the file read again,
+    carefully, to name the row (`_name_bad_cell`)."""
 
     def __init__(self, tables: Tables) -> None:
         self._tables = tables
@@ -56,14 +59,12 @@ class QueryRunner:
         if not queries:
             return []
         pending = self._take_structure(roles)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
-            structure = pool.submit(_check_structure, pending)
-            try:
-                results = pl.collect_all(queries, engine="streaming")
-            except (BadCellsError, pl.exceptions.PolarsError) as error:
-                structure.result()
-                raise self._explain(error) from None
-            structure.result()
+        try:
+            results = pl.collect_all(queries, engine="streaming")
+        except (BadCellsError, pl.exceptions.PolarsError) as error:
+            _check_structure(pending)
+            raise self._explain(error) from None
+        _check_structure([raw for raw in pending if not raw.log.sound])
         return list(results)
 
     def _take_structure(self, roles: Collection[str]) -> list[RawFile]:
@@ -110,6 +111,16 @@ def collect(lazy: pl.LazyFrame, tables: Tables, roles: Collection[str] = ROLES) 
 
 
 def _check_structure(files: Sequence[RawFile]) -> None:
+    """The structural pass over `files`, on a worker thread that is joined: pyarrow's CSV reader
+    run on the main thread can abort the process at exit ("terminate called without an active
+    exception")."""
+    if not files:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-check") as pool:
+        pool.submit(_check_each, files).result()
+
+
+def _check_each(files: Sequence[RawFile]) -> None:
     for raw in files:
         if raw.dialect is not None:
             check_structure(raw.source, raw.dialect)

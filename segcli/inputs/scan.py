@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -11,6 +11,7 @@ import polars as pl
 from segcli.errors import InputError
 from segcli.inputs.cells import ROW
 from segcli.inputs.csvfile import CsvDialect, read_dialect
+from segcli.inputs.csvsource import ReadLog
 from segcli.inputs.parquet_footer import null_free_columns
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class RawFile:
     source: SourceFile
     frame: pl.LazyFrame
     schema: dict[str, pl.DataType]  # file column -> dtype (String for every CSV column)
+    log: ReadLog = field(default_factory=ReadLog, kw_only=True)  # what reads of a CSV showed
     dialect: CsvDialect | None = None
 
     @property

@@ -56,7 +56,7 @@ class Settings:
     currency: str | None = None  # currency of orders whose data names none, e.g. "GBP"
     delimiter: str | None = None  # CSV delimiter; None = sniffed from the header line
     tables: tuple[tuple[str, TableMapping], ...] = ()  # table name -> mapping
-    check_structure: bool = True  # check every CSV row's field count (beside the query)
+    check_structure: bool = True  # check every CSV row's field count (unless a read proves it)
     memory_limit: int | None = None  # bytes a run should stay within; None = DEFAULT_MEMORY_LIMIT
     passes: int | None = None  # passes over the customers, fixed; None = chosen from the limit
 

@@ -22,11 +22,13 @@ from segcli.errors import InputError
 from segcli.inputs import cells
 from segcli.inputs.cells import (
     ROW,
+    Careful,
     CellSource,
     Fallback,
     Kind,
     cell_message,
     checked,
+    checked_as_written,
 )
 from segcli.inputs.columns import (
     PARSED_NAME,
@@ -39,6 +41,7 @@ from segcli.inputs.columns import (
     check_required,
     listing,
 )
+from segcli.inputs.csvsource import blank_skipping
 from segcli.inputs.timestamps import timestamp
 
 if TYPE_CHECKING:
@@ -72,7 +75,7 @@ class ColumnPlan:
 
 def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame:
     """The file's canonical columns, parsed and guarded; blank CSV lines are skipped."""
-    frame, plans = _plan_file(raw, layout, settings, raw.frame)
+    frame, plans = _plan_file(raw, layout, settings, None)
     outputs = [plan.output for plan in plans.values()]
     if layout.status_from and "status" in SPECS[layout.table]:
         outputs = [e for e in outputs if e.meta.output_name() != "status"]
@@ -112,14 +115,20 @@ def integer_ids(dtype: pl.DataType) -> bool:
 
 
 def _plan_file(
-    raw: RawFile, layout: Layout, settings: Settings, frame: pl.LazyFrame
+    raw: RawFile, layout: Layout, settings: Settings, indexed: pl.LazyFrame | None
 ) -> tuple[pl.LazyFrame, dict[str, ColumnPlan]]:
+    """The file's rows without blank ones (`indexed`: the careful re-read, with row numbers)
+    and the plan of every canonical column."""
     check_required(raw, layout)
     _check_status_columns(raw, layout)
     used = list(dict.fromkeys([*layout.columns.values(), *(r.column for r in layout.status_from)]))
+    frame = raw.frame if indexed is None else indexed
     if raw.dialect is not None and used:
         # a blank line reads as a row of nulls
-        frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
+        if indexed is None:
+            frame = blank_skipping(raw.frame, used, raw.columns[-1], raw.log)
+        else:
+            frame = frame.filter(pl.any_horizontal(pl.col(c).is_not_null() for c in used))
     required = REQUIRED_VALUES.get(layout.table, frozenset()) | layout.also_required
     samples = _timestamp_samples(raw, layout)
     plans = {
@@ -217,7 +226,14 @@ def plan_column(
     # A typed column without nulls (Parquet statistics) cannot break `required`.
     required = required and column not in raw.null_free
     parsed: list[pl.Expr] = []
-    if bad is None and not required:
+    fast = _as_written(pl.col(column), dtype, kind, settings, sample or ())
+    if fast is not None and text is not None and bad is not None:
+        careful = _careful(column, text, value.alias("value"), bad.alias("bad"), fallback)
+        output = checked_as_written(
+            fast, pl.col(column), careful, where, cell_kind, PARSED_DTYPES[kind],
+            required=required,
+        )  # fmt: skip
+    elif bad is None and not required:
         output = value
     elif natively_checked(dtype, kind) and not required:
         output = _float_cents(source)
@@ -230,6 +246,42 @@ def plan_column(
     return ColumnPlan(
         text, tuple(parsed), output.alias(name), value, bad, where, cell_kind, required, fallback
     )
+
+
+def _as_written(
+    src: pl.Expr, dtype: pl.DataType, kind: str, settings: Settings, sample: Sequence[str]
+) -> pl.Expr | None:
+    """The fast parse of a text cell as written (see `checked_as_written`), or None when the
+    column has none. Every strict pattern here is anchored and admits no white space at a
+    cell's ends, so a cell it reads is its own trimmed text; a null marker is never a value.
+    A currency sign is taken off before trimming, so that format keeps the careful parse."""
+    if dtype != pl.String or (kind == "money" and settings.money.currency_sign):
+        return None
+    if kind not in PARSED_DTYPES:
+        return None
+    value, _bad, _fallback = _typed(src, dtype, kind, settings, sample)
+    if settings.null_values:
+        value = pl.when(src.is_in(list(settings.null_values))).then(None).otherwise(value)
+    return value
+
+
+def _careful(
+    column: str, text: pl.Expr, value: pl.Expr, bad: pl.Expr, fallback: Fallback | None
+) -> Careful:
+    """The careful parse of some cells of `column`: the column's own stages (trim, parse,
+    fallback) over just those cells; returns their values and which cells stay unreadable."""
+
+    def careful(cells: pl.Series) -> tuple[pl.Series, pl.Series]:
+        frame = pl.DataFrame({column: cells}).with_columns(text).select(value, bad)
+        values, flags = frame["value"], frame["bad"].fill_null(value=False)
+        if fallback is not None and flags.any():
+            index = flags.arg_true()
+            fixed = fallback(cells.gather(index))
+            values = values.scatter(index, fixed.cast(values.dtype))
+            flags = flags.scatter(index, fixed.is_null())
+        return values, flags
+
+    return careful
 
 
 def natively_checked(dtype: pl.DataType, kind: str) -> bool:

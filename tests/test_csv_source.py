@@ -1,0 +1,84 @@
+"""A CSV file read for a query skips blank rows and proves its structure from the columns it reads.
+
+The read takes only the columns a query needs (and the file's last column); at the first row
+those leave empty it reads on with every layout column, so blank rows anywhere (also after the
+first batches) are skipped and rows with data only in other columns are kept. A complete read
+whose last column is never empty proves that no row is short: the structural pass is skipped,
+and a short row is still named by its row and line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from segcli.errors import InputError
+from segcli.inputs.checks import collect
+from segcli.inputs.csvsource import ReadLog, blank_skipping
+from segcli.inputs.read import open_tables
+
+ROWS = 250_000  # more than one batch of the streaming engine
+
+
+def _write(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _big_file(tmp_path: Path, extra: dict[int, str]) -> Path:
+    """order_id,email,ordered_at,total,note: row i (0-based) is `extra[i]` where given."""
+    rows = [extra.get(i, f"{i},c{i % 7}@x.com,2024-01-01,1.00,n") for i in range(ROWS)]
+    return _write(tmp_path / "orders.csv", ["order_id,email,ordered_at,total,note", *rows])
+
+
+def _source(path: Path) -> tuple[pl.LazyFrame, ReadLog]:
+    native = pl.scan_csv(path, infer_schema=False)
+    columns = list(native.collect_schema())
+    log = ReadLog()
+    return blank_skipping(native, columns, columns[-1], log), log
+
+
+def test_blank_rows_after_the_first_batches_are_skipped(tmp_path: Path) -> None:
+    path = _big_file(tmp_path, {200_000: "", 200_001: ",,,,", 240_000: ",,,,note only"})
+    frame, log = _source(path)
+    ids = frame.select("order_id").collect(engine="streaming")["order_id"]
+    # two blank rows gone; the row with a note only is not blank, its order_id is null
+    assert ids.len() == ROWS - 2
+    assert ids.null_count() == 1
+    assert ids.drop_nulls().cast(pl.Int64).sum() == sum(range(ROWS)) - 200_000 - 200_001 - 240_000
+    assert not log.sound  # blank rows leave the last column empty: no proof
+
+
+def test_a_predicate_sees_the_rows_a_plain_filter_keeps(tmp_path: Path) -> None:
+    path = _big_file(tmp_path, {5: ",,,,note only", 6: ""})
+    frame, _log = _source(path)
+    kept = frame.filter(pl.col("order_id").is_null()).select("note").collect(engine="streaming")
+    assert kept["note"].to_list() == ["note only"]
+
+
+def test_a_full_last_column_proves_the_structure(tmp_path: Path) -> None:
+    frame, log = _source(_big_file(tmp_path, {}))
+    assert frame.select(pl.len()).collect(engine="streaming").item() == ROWS
+    assert log.sound
+
+
+def test_a_slice_reads_carefully_and_proves_nothing(tmp_path: Path) -> None:
+    frame, log = _source(_big_file(tmp_path, {0: ""}))
+    assert frame.select("order_id").head(2).collect()["order_id"].to_list() == ["1", "2"]
+    assert not log.sound
+
+
+def test_a_short_row_late_in_a_big_file_is_named(tmp_path: Path) -> None:
+    path = _big_file(tmp_path, {230_000: "230000,c@x.com,2024-01-01"})
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 230001 \(line 230002\) has 3 fields but the header"):
+        collect(tables.orders.select("total_cents"), tables)
+
+
+def test_a_proven_file_still_reports_a_bad_cell_by_row(tmp_path: Path) -> None:
+    path = _big_file(tmp_path, {123_456: "123456,c@x.com,2024-01-01,lots,n"})
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 123457 \(line 123458\), column 'total'"):
+        collect(tables.orders.select("total_cents"), tables)
