@@ -238,7 +238,7 @@ def _build_all(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
         # Every member's record is rendered once, by its pass; each snapshot is a filter of them.
-        lines, moved = _member_lines(todo, exclusive, tables, as_of, library, store)
+        records_of, moved = _member_lines(todo, exclusive, tables, as_of, library, store)
         inputs = hashing.result()
     shared = (time.monotonic() - started) / len(todo)
     for definition in todo:
@@ -246,7 +246,7 @@ def _build_all(
         path = Path(str(path_pattern).format(definition.segment_id))
         outcome = _publish(
             definition,
-            lines.filter(lines[segment_column(definition)]),
+            records_of(segment_column(definition)),
             tables,
             as_of,
             path,
@@ -279,26 +279,38 @@ def _member_lines(
     as_of: datetime,
     library: Sequence[Definition],
     store: WorkFolder,
-) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The rendered records of the members of the segments to build (of every exclusive one,
-    assigned) in export order, and how many members each exclusive segment gave to
+) -> tuple[Callable[[str], pl.DataFrame], dict[str, int]]:
+    """The rendered records of each segment's members in export order (by the segment's flag
+    column; in an exclusive run, assigned), and how many members each exclusive segment gave to
     higher-priority ones. Passes partition the customers: merged by key, their records are the
-    one-pass records (keys are unique, so the key alone orders them)."""
+    one-pass records (keys are unique, so the key alone orders them). From passes kept on disk,
+    each snapshot's records are read when it is written, so one segment's are held at a time."""
     import polars as pl  # noqa: PLC0415
 
     from segcli.api import store_members  # noqa: PLC0415
     from segcli.exclusive import assign_exclusive  # noqa: PLC0415
-    from segcli.plan import KEY  # noqa: PLC0415
 
     count = store_members(exclusive or todo, tables, as_of, library, store)
-    merged = store.parts(count)  # each part is in export order already
+    parts = store.parts(count)
+    if count > 1 and exclusive is None:
+        return (lambda flag: _in_key_order(parts.filter(pl.col(flag)), count, store)), {}
+    lines = _in_key_order(parts, count, store)
+    lines, moved = assign_exclusive(lines, exclusive) if exclusive is not None else (lines, {})
+    return (lambda flag: lines.filter(lines[flag])), moved
+
+
+def _in_key_order(records: pl.LazyFrame, count: int, store: WorkFolder) -> pl.DataFrame:
+    """Records of `count` passes, collected in export order (each pass's are already)."""
+    import polars as pl  # noqa: PLC0415
+
+    from segcli.plan import KEY  # noqa: PLC0415
+
     if count > 1:
-        merged = merged.sort(pl.col(KEY).cast(pl.String), nulls_last=True, maintain_order=True)
+        records = records.sort(pl.col(KEY).cast(pl.String), nulls_last=True, maintain_order=True)
     try:
-        lines = merged.drop(KEY).collect()
+        return records.drop(KEY).collect()
     except (OSError, pl.exceptions.PolarsError) as error:
         raise SnapshotError(f"cannot read the passes kept in {store.folder}: {error}") from None
-    return assign_exclusive(lines, exclusive) if exclusive is not None else (lines, {})
 
 
 def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:
