@@ -1,4 +1,4 @@
-"""Generate the benchmark data: customers, orders, order_lines (and reviews) at scale S, M or L.
+"""Generate the benchmark data: customers, orders, order_lines (and reviews) at scale S, M, L or 2L.
 
 Canonical layout (docs/inputs.md), written as Parquet (typed: Datetime(us, UTC) timestamps,
 Decimal(12, 2) money, booleans) and as CSV (ISO UTC text `2024-05-01T10:00:00Z`, money as
@@ -78,6 +78,7 @@ SCALES = {
     "S": Scale("S", 10_000, 100_000),
     "M": Scale("M", 1_000_000, 10_000_000),
     "L": Scale("L", 2_000_000, 30_000_000),
+    "2L": Scale("2L", 4_000_000, 60_000_000),  # twice L: memory stays flat in the data's size
 }
 
 

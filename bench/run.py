@@ -1,5 +1,8 @@
 """The segcli benchmark: `make bench SCALE=S|M|L` (or `python bench/run.py --scale S`).
 
+`python bench/run.py --scale 2L --memory` measures only `segcli run rules/` with the default
+settings against one pass (peak RSS, wall and CPU; see memory.py), at any scale.
+
 For one scale: generate the data if needed (bench/generate.py), then
 1. per bench segment (bench/segments/*.yaml), from Parquet: segcli as a library call and as a
    whole CLI process, the hand-written Polars query in-process and as a script process, DuckDB
@@ -43,6 +46,7 @@ import reference_duckdb  # noqa: E402
 import reference_polars  # noqa: E402
 from floor import floor_seconds  # noqa: E402
 from measure import Timing, machine, run_process, timed, timed_process  # noqa: E402
+from memory import memory_section  # noqa: E402
 from pages import Figure, Run, write_pages  # noqa: E402
 from report import megabytes, ratio, seconds, table  # noqa: E402
 
@@ -420,6 +424,18 @@ def load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
+def memory_only(scale: str, rounds: int) -> None:
+    """`--memory`: the memory table alone, written to bench/results/<scale>-memory.md."""
+    folder = generate.ensure(scale)
+    lines = [f"## Scale {scale}: memory\n", f"`python bench/run.py --scale {scale} --memory`"]
+    lines += [f"Machine: {machine()}; Polars {pl.__version__}", f"Load average at start: {load()}"]
+    lines += memory_section(SEGCLI, RULES, folder, rounds)
+    lines.append(f"\nLoad average at end: {load()}.")
+    print("\n".join(lines), flush=True)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{scale}-memory.md").write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="segcli benchmark")
     parser.add_argument("--scale", choices=sorted(generate.SCALES), default="S")
@@ -434,7 +450,15 @@ def main() -> None:
         action="store_true",
         help="only the one-segment tables from Parquet (both data shapes, bytes compared)",
     )
+    parser.add_argument(
+        "--memory",
+        action="store_true",
+        help="only `segcli run rules/`, default settings against one pass, paired (peak RSS)",
+    )
     args = parser.parse_args()
+    if args.memory:
+        memory_only(args.scale, args.runs or 3)
+        return
     started = time.monotonic()
     folder = generate.ensure(args.scale)
     as_of = reference_polars.parse_as_of(generate.AS_OF)

@@ -56,6 +56,7 @@ __all__ = [
     "parse_definition",
     "plan_segments",
     "run_definition_tests",
+    "store_members",
 ]
 
 AsOf = date | datetime | str | None
@@ -138,13 +139,25 @@ def members_table(
     tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition] = (),
-    store: PassStore | None = None,
 ) -> pl.DataFrame:
     """One collected table: export columns and a flag per segment, for every customer who is a
     member of at least one of the segments (the others are never materialised), computed by the
-    engine that opened the inputs; `store` keeps the parts of a run in several passes."""
+    engine that opened the inputs."""
     plan = plan_segments(segments, tables, as_of, library)
-    return load_engine(tables.engine).members_table(plan, tables, store)
+    return load_engine(tables.engine).members_table(plan, tables)
+
+
+def store_members(
+    segments: Sequence[Definition],
+    tables: Inputs,
+    as_of: datetime,
+    library: Sequence[Definition],
+    store: PassStore,
+) -> int:
+    """`members_table` given to `store` in parts, one per pass over the customers, as each is
+    finished (the parts it holds are not computed again); returns the number of parts."""
+    plan = plan_segments(segments, tables, as_of, library)
+    return load_engine(tables.engine).store_members(plan, tables, store)
 
 
 def build_members(

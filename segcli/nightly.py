@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from segcli.backends import Inputs, PassStore
+from segcli.backends import Inputs
 from segcli.errors import DefinitionError, ExitCode, SegcliError, SnapshotError
 from segcli.periods import as_of_label
 from segcli.spec.model import Definition
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from segcli.manifest import InputFile, Manifest
+    from segcli.resume import WorkFolder
 
 Status = Literal["written", "unchanged", "kept", "replaced", "completed", "failed", "guarded"]
 FAILED: tuple[Status, ...] = ("failed", "guarded")
@@ -151,7 +153,8 @@ def run_segments(
         plannable = _plannable(definitions, tables, as_of, report)
         todo = [d for d in plannable if replace or not _keep_existing(d, out_dir, label, report)]
         computed = plannable if exclusive else todo  # the segments of the members table
-        work = work_folder(out_dir, computed, definitions, tables, as_of)
+        render = pass_renderer(computed, tables.settings.timezone, with_id=with_id)
+        work = work_folder(out_dir, computed, definitions, tables, as_of, render, [with_id])
         if todo:
             _build_all(
                 todo,
@@ -221,24 +224,21 @@ def _build_all(
     path_pattern: Path,
     report: RunReport,
     *,
-    store: PassStore,
+    store: WorkFolder,
     replace: bool,
     with_id: bool,
     exclusive: Sequence[Definition] | None = None,
 ) -> None:
     """`exclusive`: every segment that takes part in the assignment (the kept ones too, so that
     their members hold their places); None for a run that is not exclusive."""
-    from segcli.export import render_lines  # noqa: PLC0415
     from segcli.plan import segment_column  # noqa: PLC0415
 
     started = time.monotonic()
     # The inputs are hashed once for every manifest of the run, beside the query.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="segcli-hash") as pool:
         hashing = pool.submit(_describe_inputs, tables)
-        table, moved = _members(todo, exclusive, tables, as_of, library, store)
-        # Every member's record is rendered once; each snapshot is a filter of them.
-        flags = tuple(segment_column(d) for d in todo)
-        lines = render_lines(table, timezone=tables.settings.timezone, with_id=with_id, keep=flags)
+        # Every member's record is rendered once, by its pass; each snapshot is a filter of them.
+        records_of, moved = _member_lines(todo, exclusive, tables, as_of, library, store)
         inputs = hashing.result()
     shared = (time.monotonic() - started) / len(todo)
     for definition in todo:
@@ -246,7 +246,7 @@ def _build_all(
         path = Path(str(path_pattern).format(definition.segment_id))
         outcome = _publish(
             definition,
-            lines.filter(lines[segment_column(definition)]),
+            records_of(segment_column(definition)),
             tables,
             as_of,
             path,
@@ -260,21 +260,57 @@ def _build_all(
         report.segments.append(outcome)
 
 
-def _members(
+def pass_renderer(
+    segments: Sequence[Definition], timezone: str, *, with_id: bool
+) -> Callable[[pl.DataFrame], pl.DataFrame]:
+    """What the work folder keeps of a pass's members: their export records (export.render_lines)
+    beside the customer key, to merge the passes by, and the segments' flags."""
+    from segcli.export import render_lines  # noqa: PLC0415
+    from segcli.plan import KEY, segment_column  # noqa: PLC0415
+
+    keep = (KEY, *(segment_column(d) for d in segments))
+    return partial(render_lines, timezone=timezone, with_id=with_id, keep=keep)
+
+
+def _member_lines(
     todo: Sequence[Definition],
     exclusive: Sequence[Definition] | None,
     tables: Inputs,
     as_of: datetime,
     library: Sequence[Definition],
-    store: PassStore,
-) -> tuple[pl.DataFrame, dict[str, int]]:
-    """The members table of the segments to build (of every exclusive one, assigned) and how
-    many members each exclusive segment gave to higher-priority ones."""
-    from segcli.api import members_table  # noqa: PLC0415
+    store: WorkFolder,
+) -> tuple[Callable[[str], pl.DataFrame], dict[str, int]]:
+    """The rendered records of each segment's members in export order (by the segment's flag
+    column; in an exclusive run, assigned), and how many members each exclusive segment gave to
+    higher-priority ones. Passes partition the customers: merged by key, their records are the
+    one-pass records (keys are unique, so the key alone orders them). From passes kept on disk,
+    each snapshot's records are read when it is written, so one segment's are held at a time."""
+    import polars as pl  # noqa: PLC0415
+
+    from segcli.api import store_members  # noqa: PLC0415
     from segcli.exclusive import assign_exclusive  # noqa: PLC0415
 
-    table = members_table(exclusive or todo, tables, as_of, library, store)
-    return assign_exclusive(table, exclusive) if exclusive is not None else (table, {})
+    count = store_members(exclusive or todo, tables, as_of, library, store)
+    parts = store.parts(count)
+    if count > 1 and exclusive is None:
+        return (lambda flag: _in_key_order(parts.filter(pl.col(flag)), count, store)), {}
+    lines = _in_key_order(parts, count, store)
+    lines, moved = assign_exclusive(lines, exclusive) if exclusive is not None else (lines, {})
+    return (lambda flag: lines.filter(lines[flag])), moved
+
+
+def _in_key_order(records: pl.LazyFrame, count: int, store: WorkFolder) -> pl.DataFrame:
+    """Records of `count` passes, collected in export order (each pass's are already)."""
+    import polars as pl  # noqa: PLC0415
+
+    from segcli.plan import KEY  # noqa: PLC0415
+
+    if count > 1:
+        records = records.sort(pl.col(KEY).cast(pl.String), nulls_last=True, maintain_order=True)
+    try:
+        return records.drop(KEY).collect()
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise SnapshotError(f"cannot read the passes kept in {store.folder}: {error}") from None
 
 
 def _describe_inputs(tables: Inputs) -> tuple[InputFile, ...] | SnapshotError:

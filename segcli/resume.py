@@ -1,13 +1,15 @@
 """The work folder of a run in passes: each finished pass kept on disk, so a killed run resumes.
 
 `segcli run` over data larger than its memory budget computes the members table in passes over
-the customers (backends/polars/passes.py). Each finished pass's part is written, atomically and
-durably, to `<out>/.segcli-work/` as `pass-<i>-of-<K>.parquet`; a rerun of the same run loads
-those parts and computes only the passes after them. The folder records what it belongs to
-(`run.json`: the as-of, the definitions' hashes, the input files' sizes and modification times,
-the settings, segcli's and Polars' versions, as Polars' hash picks each customer's pass):
-anything else, and it is emptied first. The run removes it when it completes. Snapshots are
-only ever written from the complete members table, so a kill leaves no partial snapshot.
+the customers (backends/polars/passes.py). Each finished pass's members are rendered as export
+records at once (what the folder keeps, `render`, is the run's choice) and written, atomically
+and durably, to `<out>/.segcli-work/` as `pass-<i>-of-<K>.parquet`: no pass's members stay in
+memory, and a rerun of the same run computes only the passes not kept. The folder records what
+it belongs to (`run.json`: the as-of, the definitions' hashes, the input files' sizes and
+modification times, the settings, the export's options, segcli's and Polars' versions, as
+Polars' hash picks each customer's pass): anything else, and it is emptied first. The run
+removes it when it completes. Snapshots are only ever written from every part, so a kill leaves
+no partial snapshot. A one-pass run has nothing to resume: it keeps its one part in memory.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import contextlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +26,7 @@ import segcli
 from segcli.errors import SnapshotError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
 
     import polars as pl
@@ -39,31 +41,30 @@ _PARTIAL = ".partial"
 
 @dataclass(frozen=True, slots=True)
 class WorkFolder:
-    """A `backends.PassStore` in `folder`, for the run `record` describes. A one-pass run
-    keeps nothing (there is nothing to resume) and creates no folder."""
+    """A `backends.PassStore` in `folder`, for the run `record` describes, keeping each part as
+    `render` makes it of the pass's members. A one-pass run keeps its part in memory and
+    creates no folder."""
 
     folder: Path
     record: str
+    render: Callable[[pl.DataFrame], pl.DataFrame]
+    held: list[pl.DataFrame] = field(default_factory=list)  # the part of a one-pass run
 
-    def load(self, index: int, count: int) -> pl.DataFrame | None:
-        import polars as pl  # noqa: PLC0415
-
-        path = self._part(index, count)
-        if count == 1 or not path.is_file() or not self._belongs():
-            return None
-        try:
-            return pl.read_parquet(path)
-        except (OSError, pl.exceptions.PolarsError):  # unreadable: computed again
-            return None
+    def done(self, index: int, count: int) -> bool:
+        if count == 1:
+            return bool(self.held)
+        return self._part(index, count).is_file() and self._belongs()
 
     def save(self, index: int, count: int, members: pl.DataFrame) -> None:
+        part = self.render(members)
         if count == 1:
+            self.held[:] = [part]
             return
         final = self._part(index, count)
         temp = final.with_name(final.name + _PARTIAL)
         try:
             self._claim()
-            members.write_parquet(temp)
+            part.write_parquet(temp)
             _fsync(temp)
             temp.replace(final)
             _fsync(self.folder)
@@ -71,6 +72,14 @@ class WorkFolder:
             reason = error.strerror or str(error)
             message = f"cannot keep pass {index + 1} of {count} in {final}: {reason}"
             raise SnapshotError(message) from None
+
+    def parts(self, count: int) -> pl.LazyFrame:
+        """Every part of the run, as one frame (read from the folder as it is collected)."""
+        import polars as pl  # noqa: PLC0415
+
+        if count == 1:
+            return self.held[0].lazy()
+        return pl.scan_parquet([self._part(index, count) for index in range(count)])
 
     def remove(self) -> None:
         """The run is complete: its work folder goes."""
@@ -104,8 +113,11 @@ def work_folder(
     library: Sequence[Definition],
     tables: Inputs,
     as_of: datetime,
+    render: Callable[[pl.DataFrame], pl.DataFrame],
+    options: Sequence[object] = (),
 ) -> WorkFolder:
-    """The work folder of the run that builds `todo` as of `as_of` from `tables` into `out_dir`."""
+    """The work folder of the run that builds `todo` as of `as_of` from `tables` into `out_dir`,
+    keeping each pass as `render` makes it; `options`: whatever else shapes what it keeps."""
     import polars as pl  # noqa: PLC0415
 
     from segcli.spec.segment_refs import definition_sha256  # noqa: PLC0415
@@ -116,10 +128,12 @@ def work_folder(
         "inputs": [_fingerprint(path) for path in tables.sources],
         "settings": repr(tables.settings),
         "engine": tables.engine,
+        "options": [repr(option) for option in options],
         "segcli": segcli.__version__,
         "polars": pl.__version__,
     }
-    return WorkFolder(out_dir / WORK_NAME, json.dumps(record, indent=1, sort_keys=True) + "\n")
+    text = json.dumps(record, indent=1, sort_keys=True) + "\n"
+    return WorkFolder(out_dir / WORK_NAME, text, render)
 
 
 def _fingerprint(path: Path) -> list[object]:

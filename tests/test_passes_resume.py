@@ -174,7 +174,7 @@ def test_a_rerun_takes_the_finished_passes_from_the_work_folder(tmp_path: Path) 
     # A finished pass 1 of a killed attempt, planted: emptied, so that if the rerun takes it
     # rather than computing it again, pass 1's members are missing from the snapshots.
     resumed = tmp_path / "resumed"
-    store = _work_folder(resumed, config)
+    store = _work_folder(resumed, config, with_id=True)
     part = _first_pass(config)
     store.save(0, PASSES, part.clear())
     assert run_in_process(resumed, config, with_id=True) == 0
@@ -191,7 +191,8 @@ def test_a_work_folder_of_another_run_is_not_used(tmp_path: Path) -> None:
     complete = tmp_path / "complete"
     assert run_in_process(complete, config) == 0
     other = tmp_path / "other"
-    stale = WorkFolder(other / WORK_NAME, '{"as_of": "another night"}\n')
+    planted = _work_folder(other, config)
+    stale = WorkFolder(other / WORK_NAME, '{"as_of": "another night"}\n', planted.render)
     stale.save(0, PASSES, _first_pass(config).clear())
     assert run_in_process(other, config) == 0
     assert snapshots(other) == snapshots(complete)
@@ -209,14 +210,16 @@ def _tables(config: Path) -> Inputs:
     )
 
 
-def _work_folder(out: Path, config: Path) -> WorkFolder:
-    from segcli.nightly import load_segments
+def _work_folder(out: Path, config: Path, *, with_id: bool = False) -> WorkFolder:
+    """The work folder `segcli run` makes (and what it keeps of each pass), for `run_in_process`."""
+    from segcli.nightly import load_segments, pass_renderer
     from segcli.resume import work_folder
 
     definitions, _broken = load_segments(config.parent / "rules")
     tables = _tables(config)
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    return work_folder(out, definitions, definitions, tables, as_of)
+    render = pass_renderer(definitions, tables.settings.timezone, with_id=with_id)
+    return work_folder(out, definitions, definitions, tables, as_of, render, [with_id])
 
 
 def _first_pass(config: Path) -> pl.DataFrame:
@@ -227,19 +230,19 @@ def _first_pass(config: Path) -> pl.DataFrame:
     tables = _tables(config)
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
     keep = _KeepFirst()
-    api.members_table(definitions, tables, as_of, definitions, keep)
+    assert api.store_members(definitions, tables, as_of, definitions, keep) == PASSES
     assert keep.first is not None
     return keep.first
 
 
 class _KeepFirst:
-    """A PassStore that keeps pass 1 (and holds nothing to load)."""
+    """A PassStore that keeps pass 1 (and holds no finished pass)."""
 
     def __init__(self) -> None:
         self.first: pl.DataFrame | None = None
 
-    def load(self, _index: int, _count: int) -> pl.DataFrame | None:
-        return None
+    def done(self, _index: int, _count: int) -> bool:
+        return False
 
     def save(self, index: int, _count: int, members: pl.DataFrame) -> None:
         if index == 0:

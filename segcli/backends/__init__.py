@@ -74,15 +74,15 @@ class Inputs(Protocol):
 
 
 class PassStore(Protocol):
-    """Where a run keeps the members table of each finished pass over the customers (the
-    engine decides the passes; see nightly.WorkFolder), so a killed run resumes."""
+    """Where a run keeps each finished pass over the customers (the engine decides the passes;
+    see resume.WorkFolder), so a killed run resumes and no pass's part stays in memory."""
 
-    def load(self, index: int, count: int) -> pl.DataFrame | None:
-        """Pass `index` of `count` as saved by an earlier attempt of the same run, if any."""
+    def done(self, index: int, count: int) -> bool:
+        """Whether pass `index` of `count` is kept from an earlier attempt of the same run."""
         ...
 
     def save(self, index: int, count: int, members: pl.DataFrame) -> None:
-        """Keep pass `index` of `count` (durably: it is loaded after a crash)."""
+        """Keep the members of pass `index` of `count` (durably: they outlive a crash)."""
         ...
 
 
@@ -96,11 +96,15 @@ class Engine(Protocol):
         """Open (lazily, reading no data yet) the inputs; bad files raise InputError."""
         ...
 
-    def members_table(
-        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
-    ) -> pl.DataFrame:
+    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
         """EXPORT_COLUMNS and one flag per segment of the plan, for the members only (in any
-        row order). An engine that computes it in parts keeps them in `store`, if given."""
+        row order)."""
+        ...
+
+    def store_members(self, plan: FeaturePlan, inputs: Inputs, store: PassStore) -> int:
+        """The members table given to `store` in parts, one per pass over the customers, each
+        as it is finished; the parts `store` already holds are not computed again. Returns the
+        number of parts: together they are the members table."""
         ...
 
     def customer_values(

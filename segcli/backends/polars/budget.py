@@ -1,10 +1,11 @@
 """How many passes a run takes: an estimate of one pass's peak memory against the budget.
 
 The estimate reads no data: row counts from Parquet footers, file sizes for text files. Per row,
-it charges what one pass holds at its peak on data like the benchmark's (the group-by states
-and the join's table of orders, which passes divide) on top of what they do not divide (the
-interpreter, Polars, the streaming engine's buffers, the members table and its records). A
-limit below what passes do not divide takes many passes, and the peak stays above it.
+it charges what one pass holds at its peak on data like the benchmark's (the group-by states,
+the join's table of orders and the pass's members, which passes divide) on top of what they do
+not divide (the interpreter, Polars, the streaming engine's buffers, and the rendered records of
+every member that the snapshots are cut from). A limit below what passes do not divide takes
+many passes, and the peak stays above it.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ if TYPE_CHECKING:
 # Bytes of the peak per row of each input, when the whole input is one pass: the per-customer
 # states and tables that passes divide (calibrated on the benchmark's data at M and L)...
 _BYTES_PER_ROW = {"orders": 18, "lines": 2, "customers": 60, "reviews": 8, "products": 0}
-# ...and per order, what they do not: the members table, its parts, its rendered records.
-_UNDIVIDED_PER_ORDER = 11
+# ...and per order, what they do not: the records of every member, the allocator's cached pages
+# (calibrated with the peaks at M and L in one and two passes).
+_UNDIVIDED_PER_ORDER = 14
 # Bytes per row of a text file (CSV, NDJSON), for a row count from its size.
 _TEXT_ROW_BYTES = {"orders": 90, "lines": 60, "customers": 110, "reviews": 60, "products": 80}
 # What passes do not divide, whatever the size: the interpreter and Polars, the streaming
-# engine's buffers (row groups in flight, a few per thread), the allocator's cached pages.
-_FIXED = 850_000_000
+# engine's buffers (one row group ahead per file: engine.one_row_group_at_a_time).
+_FIXED = 500_000_000
 
 
 def pass_count(tables: Tables) -> int:

@@ -10,8 +10,10 @@ customers (passes.py, budget.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -61,27 +63,29 @@ class PolarsEngine:
             preset=request.preset,
         )
 
-    def members_table(
-        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
-    ) -> pl.DataFrame:
+    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
         """The members table, in as many passes over the customers as the memory budget asks
-        (see passes.py); each pass's part is taken from `store` when it holds it, else
-        computed and given to it."""
+        (see passes.py), the parts concatenated."""
+        parts = _Parts()
+        self.store_members(plan, inputs, parts)
+        return parts.table()
+
+    def store_members(self, plan: FeaturePlan, inputs: Inputs, store: PassStore) -> int:
+        """Each pass's part given to `store` as it is finished, none held here: the memory a
+        pass takes is the pass's share of the run (see budget.py)."""
         tables = _tables(inputs)
         runner = QueryRunner(tables)
         count = pass_count(tables)
         shared: list[_Shared] = []  # computed once, by the first pass that runs
-        parts = []
-        for index in range(count):
-            part = store.load(index, count) if store is not None else None
-            if part is None:
+        with one_row_group_at_a_time():
+            for index in range(count):
+                if store.done(index, count):
+                    continue
                 if not shared:
                     shared.append(_shared_queries(plan, tables, runner))
-                part = _members_in(plan, tables, runner, Pass(index, count), shared[0])
-                if store is not None:
-                    store.save(index, count, part)
-            parts.append(part)
-        return parts[0] if count == 1 else pl.concat(parts)
+                part = Pass(index, count)
+                store.save(index, count, _members_in(plan, tables, runner, part, shared[0]))
+        return count
 
     def customer_values(
         self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
@@ -121,6 +125,43 @@ class PolarsEngine:
         flags = [segment_column(d) for d in plan.segments]
         members = lazy.filter(pl.any_horizontal(flags) if flags else pl.lit(value=False))
         return members.select(*EXPORT_COLUMNS, *flags).explain(engine="streaming")
+
+
+_PREFETCH = "POLARS_ROW_GROUP_PREFETCH_SIZE"
+
+
+@contextlib.contextmanager
+def one_row_group_at_a_time() -> Iterator[None]:
+    """Parquet scans decode one row group ahead, not as many as fit in a byte budget of the
+    compressed size: a decoded row group of text columns is many times its compressed size, and
+    the prefetched ones are most of a run's memory that passes do not divide (the budget,
+    budget.py, counts on it). The same CPU time. A prefetch the user set is kept."""
+    if _PREFETCH in os.environ:
+        yield
+        return
+    os.environ[_PREFETCH] = "1"  # read by each scan as it starts
+    try:
+        yield
+    finally:
+        os.environ.pop(_PREFETCH, None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A PassStore in memory, for a members table returned whole."""
+
+    parts: list[pl.DataFrame] = field(default_factory=list)
+
+    def done(self, index: int, count: int) -> bool:
+        del index, count
+        return False
+
+    def save(self, index: int, count: int, members: pl.DataFrame) -> None:
+        del index, count
+        self.parts.append(members)
+
+    def table(self) -> pl.DataFrame:
+        return self.parts[0] if len(self.parts) == 1 else pl.concat(self.parts)
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,13 +48,14 @@ class SparkEngine:
         check_local_headers(request)
         return run(lambda: open_inputs(spark_session(), request))
 
-    def members_table(
-        self, plan: FeaturePlan, inputs: Inputs, store: PassStore | None = None
-    ) -> pl.DataFrame:
-        """The whole plan as one Spark job: the cluster holds the data, so there are no passes
-        to keep (`store` is unused)."""
-        del store
+    def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
+        """The whole plan as one Spark job."""
         return _collect(members_frame(plan, _spark_inputs(inputs)))
+
+    def store_members(self, plan: FeaturePlan, inputs: Inputs, store: PassStore) -> int:
+        """One part: the cluster holds the data, so there are no passes."""
+        store.save(0, 1, self.members_table(plan, inputs))
+        return 1
 
     def customer_values(
         self, plan: FeaturePlan, inputs: Inputs, customers: Sequence[str], rules: Sequence[Rule]
