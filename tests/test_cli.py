@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from commands import segcli
 
 from segcli.cli import ALLOCATOR_CONF, tune_allocator
 from segcli.errors import ExitCode
@@ -19,16 +18,6 @@ DATA = ROOT / "sample_data"
 HEADER = (
     "Name,First Name,Last Name,Email Address,Date Registered,Country,Postal Code,Lifetime Spend"
 )
-
-
-def segcli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def test_the_header_is_the_fixed_export_format() -> None:

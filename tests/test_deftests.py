@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import reference
 import yaml
+from commands import segcli
 
 from segcli import api
 from segcli.errors import DefinitionError, ExitCode
@@ -22,16 +21,6 @@ from segcli.spec.parse import definition_files
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 TEST_FILES = sorted((RULES / "tests").glob("*.yaml"))
-
-
-def segcli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 @pytest.fixture

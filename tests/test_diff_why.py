@@ -4,9 +4,9 @@ few customers."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from commands import segcli
 
 from segcli.errors import ExitCode
 
@@ -24,16 +24,6 @@ F1,fay@example.com,2023-01-01,999.99
 F2,fay@example.com,2024-05-01,0.01
 G1,gus@example.com,2023-01-01,950.00
 """
-
-
-def segcli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=cwd,
-    )
 
 
 def _snapshots(tmp_path: Path, old_rule: str = LAPSED) -> Path:

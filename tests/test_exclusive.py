@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import reference
+from commands import segcli
 
 from segcli import api
 from segcli.errors import DefinitionError, ExitCode
@@ -27,16 +26,6 @@ PRIORITIES: dict[str, int | None] = {
     "lapsed_big_spenders": 10,
     "loyal": None,
 }
-
-
-def segcli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
 
 
 def _rules(folder: Path, priorities: dict[str, int | None]) -> Path:

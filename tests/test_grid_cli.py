@@ -6,8 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -15,22 +13,13 @@ from typing import Any
 
 import pytest
 import reference
+from commands import segcli
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_data"
 GOLDEN = Path(__file__).resolve().parent / "grid"
 AS_OF = "2025-01-01"
 DATA = [str(SAMPLE / "orders.csv"), "--customers", str(SAMPLE / "customers.csv")]
-
-
-def segcli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
 
 
 def reference_grid(grid: str, as_of: str) -> tuple[Counter[str], Counter[tuple[Any, Any, str]]]:

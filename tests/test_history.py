@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import reference
+from commands import segcli
 from hypothesis import given, settings
 from random_shops import (
     DIFFERENTIAL,
@@ -44,16 +45,6 @@ RULES = ROOT / "rules"
 SHARED = ROOT.parent / "shared" / "data"
 SHOPIFY_ORDERS = SHARED / "shopify_enavant_orders_export_1.pseudonymized.csv"
 SHOPIFY_CUSTOMERS = SHARED / "shopify_enavant_customers_export_1.pseudonymized.csv"
-
-
-def segcli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
 
 
 def as_built(

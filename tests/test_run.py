@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from commands import segcli
 from typer.testing import CliRunner
 
 from segcli.cli import app
@@ -48,16 +49,6 @@ def rules(tmp_path: Path) -> Path:
     for name in SEGMENTS:
         shutil.copy(ROOT / "rules" / f"{name}.yaml", folder)
     return folder
-
-
-def segcli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "segcli", *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=ROOT,
-    )
 
 
 def snapshot_files(out: Path) -> dict[str, bytes]:
