@@ -107,6 +107,12 @@ SCORE_COLUMNS = {
 CELL_X, CELL_Y, CELL_GROUP, CELL_CUSTOMERS = "x", "y", "group", "customers"
 
 
+def zero_when_absent(feature: Feature) -> bool:
+    """Whether a customer with no rows for `feature` has it at zero (counts and sums), not
+    null: the largest order of no orders is no value, and no `largest_order` test holds."""
+    return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
+
+
 def segment_column(definition: Definition) -> str:
     """The members table's flag column of one segment."""
     return f"segment:{definition.segment_id}"

@@ -45,10 +45,10 @@ from segcli.plan import (
     LIFETIME_SPEND,
     MEMBER_ATTRIBUTES,
     FeaturePlan,
-    LineAgg,
     OrderAgg,
     ReviewAgg,
     segment_column,
+    zero_when_absent,
 )
 from segcli.spec.fields import ITEM_FIELDS
 
@@ -80,6 +80,25 @@ def build_customer_table(
     if buyers is not None:  # every member has orders that pass it
         per_customer = per_customer.filter(buyers)
     table = _join_customers(per_customer, known, gated=gate is not None, buyers=buyers is not None)
+    table = with_item_features(table, plan, tables, orders, keys, lines)
+    table = table.with_columns(pl.col(LIFETIME_SPEND).fill_null(0))
+    if plan.needs_scores:
+        table = with_scores(table, plan)
+    flags = [segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments]
+    return table.with_columns(flags)
+
+
+def with_item_features(
+    table: pl.LazyFrame,
+    plan: FeaturePlan,
+    tables: Tables,
+    orders: pl.LazyFrame,
+    keys: IdentityResolver,
+    lines: pl.DataFrame | None = None,
+) -> pl.LazyFrame:
+    """`table` with the plan's line and review features joined by customer, and every feature
+    a customer without rows has at zero (see `zero_when_absent`) filled. `lines`: the line
+    features already collected; without it they are computed over `orders` here."""
     if plan.needs_lines:
         if tables.lines is None:
             raise ValueError("needs order lines")
@@ -92,13 +111,9 @@ def build_customer_table(
     if plan.needs_reviews:
         if tables.reviews is None:
             raise ValueError("needs reviews")
-        table = table.join(aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
+        table = table.join(_aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
     zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if zero_when_absent(f)]
-    table = table.with_columns(*zero, pl.col(LIFETIME_SPEND).fill_null(0))
-    if plan.needs_scores:
-        table = with_scores(table, plan)
-    flags = [segment_flag(d, plan).alias(segment_column(d)) for d in plan.segments]
-    return table.with_columns(flags)
+    return table.with_columns(zero)
 
 
 def order_cells_query(
@@ -146,10 +161,6 @@ def build_members_table(
     )
 
 
-def zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
-    return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
-
-
 def _earliest_email(per_customer: pl.LazyFrame, keys: IdentityResolver) -> pl.LazyFrame:
     """The earliest order email as the customers table holds emails: trimmed, lower-cased."""
     first_email = keys.text(pl.col(ORDER_EMAIL), "email")
@@ -195,7 +206,7 @@ def order_agg(feature: OrderAgg) -> pl.Expr:
             assert_never(feature.measure)
 
 
-def aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+def _aggregate_reviews(reviews: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
     seen = reviews.filter((pl.col("reviewed_at") <= plan.as_of) & pl.col(KEY).is_not_null())
     aggs = []
     for feature in plan.features(ReviewAgg):

@@ -20,13 +20,11 @@ import polars as pl
 from segcli.backends.polars.budget import pass_count
 from segcli.backends.polars.customers import (
     ORDER_EMAIL,
-    aggregate_reviews,
     attribute_type,
     order_agg,
-    zero_when_absent,
+    with_item_features,
 )
 from segcli.backends.polars.groups import Aggregate, Combine, aggregate_by_customer, earliest
-from segcli.backends.polars.lines import aggregate_lines
 from segcli.backends.polars.orders import identity, known_customers, seen_orders
 from segcli.backends.polars.passes import Pass
 from segcli.backends.polars.rules import segment_flag
@@ -143,17 +141,7 @@ def history_table(plan: FeaturePlan, as_ofs: Sequence[datetime], tables: Tables)
     per_customer = aggregate_by_customer(orders, _order_aggregates(plan, as_ofs, tables), keys)
     per_customer = _order_email(per_customer, keys, tables)
     table = _with_customers(per_customer, known_customers(tables.customers))
-    if plan.needs_lines:
-        if tables.lines is None:
-            raise ValueError("needs order lines")
-        lines = aggregate_lines(tables.lines, orders, plan, keys, None)
-        table = table.join(lines, on=KEY, how="left")
-    if plan.needs_reviews:
-        if tables.reviews is None:
-            raise ValueError("needs reviews")
-        table = table.join(aggregate_reviews(tables.reviews, plan), on=KEY, how="left")
-    zero = [pl.col(n).fill_null(0) for f, n in plan.names.items() if zero_when_absent(f)]
-    return table.with_columns(zero)
+    return with_item_features(table, plan, tables, orders, keys)
 
 
 def _order_aggregates(

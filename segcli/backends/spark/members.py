@@ -34,6 +34,7 @@ from segcli.plan import (
     OrderAgg,
     ReviewAgg,
     segment_column,
+    zero_when_absent,
 )
 from segcli.spec.fields import ITEM_FIELDS
 
@@ -94,7 +95,7 @@ def customer_frame(plan: FeaturePlan, inputs: SparkInputs) -> DataFrame:
         if inputs.reviews is None:
             raise ValueError("needs reviews")
         table = table.join(_aggregate_reviews(inputs.reviews, plan), on=KEY, how="left")
-    zero = [n for f, n in plan.names.items() if _zero_when_absent(f)]
+    zero = [n for f, n in plan.names.items() if zero_when_absent(f)]
     return table.fillna(0, subset=[*zero, LIFETIME_SPEND])
 
 
@@ -219,7 +220,3 @@ def _join_customers(per_customer: DataFrame, known: DataFrame | None) -> DataFra
         table = known.join(per_customer, on=KEY, how="full")
     email = F.coalesce(F.col("email"), F.col(ORDER_EMAIL))
     return table.withColumn("email", email).drop(ORDER_EMAIL)
-
-
-def _zero_when_absent(feature: OrderAgg | LineAgg | ReviewAgg) -> bool:
-    return not (isinstance(feature, OrderAgg) and feature.measure == "max_total")
