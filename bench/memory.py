@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 import generate
 from measure import TIME
+from pages import Figure
 from report import table
 
 if TYPE_CHECKING:
@@ -100,8 +101,11 @@ def _each(runs: Sequence[ProcessRun]) -> str:
     return "; ".join(f"{r.wall:.0f} s, {r.cpu:.0f} s CPU, {r.rss_mb:,.0f} MB" for r in runs)
 
 
-def memory_section(segcli: str, rules: Path, folder: Path, rounds: int) -> list[str]:
-    """The markdown lines of the memory table for the Parquet data in `folder`."""
+def memory_section(
+    segcli: str, rules: Path, folder: Path, rounds: int
+) -> tuple[list[str], tuple[Figure, ...]]:
+    """The markdown lines of the memory table for the Parquet data in `folder`, and its two
+    figures against their targets (for the benchmark pages)."""
     parquet = folder / "parquet"
     command = [segcli, "run", str(rules), "--orders", str(parquet / "orders.parquet"),
                "--lines", str(parquet / "order_lines.parquet"),
@@ -118,4 +122,13 @@ def memory_section(segcli: str, rules: Path, folder: Path, rounds: int) -> list[
         f"\n### Memory: `segcli run rules/`, default settings against one pass "
         f"({rounds} paired rounds; target ≤ {LIMIT_MB:,} MB and ≤ {TARGET_TIME}× one pass)\n"
     )
-    return [title, table(headers, memory_rows(one, default))]
+    return [title, table(headers, memory_rows(one, default))], memory_figures(one, default)
+
+
+def memory_figures(one: list[ProcessRun], default: list[ProcessRun]) -> tuple[Figure, ...]:
+    peak_gb = max(r.rss_mb for r in default) / 1000
+    wall_ratio = statistics.median(d.wall / o.wall for o, d in zip(one, default, strict=True))
+    return (
+        Figure("peak RSS of `segcli run rules/`, default settings", (peak_gb,), 1.5, "GB"),
+        Figure("time of the default run × one pass (wall)", (wall_ratio,), TARGET_TIME, "×"),
+    )

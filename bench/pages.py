@@ -66,6 +66,7 @@ class Run:
     data: str  # the row counts, one line
     figures: tuple[Figure, ...]
     tables: str  # the full markdown tables, as printed
+    readme: bool = True  # also a short table in the README (one per scale, not per extra run)
 
 
 def summary(figures: tuple[Figure, ...], *, readme: bool) -> str:
@@ -114,7 +115,8 @@ def fill(text: str, scale: str, body: str) -> str:
 def write_pages(run: Run, docs: Path = DOCS, readme: Path = README) -> None:
     """Rewrite `run.scale`'s block in both pages (neither is written if either has no place)."""
     texts: dict[Path, str] = {}
-    for page, block in ((docs, docs_block(run)), (readme, readme_block(run))):
+    blocks = [(docs, docs_block(run))] + ([(readme, readme_block(run))] if run.readme else [])
+    for page, block in blocks:
         text = texts[page] if page in texts else page.read_text(encoding="utf-8")
         texts[page] = fill(text, run.scale, block)
     for page, text in texts.items():

@@ -425,15 +425,23 @@ def load() -> str:
 
 
 def memory_only(scale: str, rounds: int) -> None:
-    """`--memory`: the memory table alone, written to bench/results/<scale>-memory.md."""
+    """`--memory`: the memory table alone, written to bench/results/<scale>-memory.md and to
+    the pages' `<scale>-memory` block."""
     folder = generate.ensure(scale)
     lines = [f"## Scale {scale}: memory\n", f"`python bench/run.py --scale {scale} --memory`"]
     lines += [f"Machine: {machine()}; Polars {pl.__version__}", f"Load average at start: {load()}"]
-    lines += memory_section(SEGCLI, RULES, folder, rounds)
+    section, figures = memory_section(SEGCLI, RULES, folder, rounds)
+    lines += section
     lines.append(f"\nLoad average at end: {load()}.")
     print("\n".join(lines), flush=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{scale}-memory.md").write_text("\n".join(lines) + "\n")
+    when = time.strftime("%Y-%m-%d")
+    data = f"Data: the generated scale {scale}, Parquet"
+    tables = "\n".join(section)
+    run = Run(f"{scale}-memory", command_line(), when, machine_line(), data, figures, tables,
+              readme=False)  # fmt: skip  # the README keeps one short table a scale
+    write_pages(run)
 
 
 def main() -> None:

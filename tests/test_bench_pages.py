@@ -101,3 +101,20 @@ def test_a_page_without_blocks_or_anchor_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="no <!-- bench:S:start --> block"):
         pages.write_pages(_run("S", 1.0), page, page)
     assert page.read_text(encoding="utf-8") == "no markers here\n"
+
+
+def test_a_memory_run_writes_the_docs_alone(tmp_path: Path) -> None:
+    """`bench/run.py --scale 2L --memory` gets a block of its own in docs/performance.md, and
+    the README, which keeps one short table a scale, is left as it was."""
+    docs, readme = tmp_path / "performance.md", tmp_path / "README.md"
+    for page in (docs, readme):
+        page.write_text("intro\n\n<!-- bench:scales -->\n", encoding="utf-8")
+    memory = pages.Run(
+        "2L-memory", "python bench/run.py --scale 2L --memory", "2030-01-02", "Fake CPU",
+        "Data: 2L", (pages.Figure("peak RSS", (1.14,), 1.5, "GB"),), "| run |", readme=False,
+    )  # fmt: skip
+    pages.write_pages(memory, docs, readme)
+    assert "| peak RSS | 1.14 GB | ≤ 1.5 GB | ✓ |" in _block(
+        docs.read_text(encoding="utf-8"), "2L-memory"
+    )
+    assert readme.read_text(encoding="utf-8") == "intro\n\n<!-- bench:scales -->\n"
