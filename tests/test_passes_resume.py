@@ -63,14 +63,7 @@ def run_args(out: Path, config: Path) -> list[str]:
 
 
 def run_in_process(out: Path, config: Path, *, with_id: bool = False) -> int:
-    tables = api.open_tables(
-        SAMPLE / "orders.csv",
-        lines=SAMPLE / "order_lines.csv",
-        customers=SAMPLE / "customers.csv",
-        reviews=SAMPLE / "reviews.csv",
-        products=SAMPLE / "products.csv",
-        settings=load_settings(config),
-    )
+    tables = _tables(config)
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
     rules = config.parent / "rules"
     return int(run_segments(rules, tables, out, as_of, with_id=with_id).exit_code)
