@@ -76,15 +76,15 @@ class PolarsEngine:
         tables = _tables(inputs)
         runner = QueryRunner(tables)
         count = pass_count(tables)
-        shared: list[_Shared] = []  # computed once, by the first pass that runs
+        shared: _Shared | None = None  # computed once, by the first pass that runs
         with one_row_group_at_a_time():
             for index in range(count):
                 if store.done(index, count):
                     continue
-                if not shared:
-                    shared.append(_shared_queries(plan, tables, runner))
+                if shared is None:
+                    shared = _shared_queries(plan, tables, runner)
                 part = Pass(index, count)
-                store.save(index, count, _members_in(plan, tables, runner, part, shared[0]))
+                store.save(index, count, _members_in(plan, tables, runner, part, shared))
         return count
 
     def customer_values(
