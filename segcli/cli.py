@@ -5,16 +5,19 @@ Polars and the backends are imported inside commands, so `--help` and `validate`
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.main import get_command_name
+from typer.models import CommandInfo
 
 from segcli import __version__
 from segcli.errors import DefinitionError, ExitCode, SegcliError
@@ -883,8 +886,30 @@ def tune_allocator(environ: MutableMapping[str, str] = os.environ) -> None:
     environ.setdefault("_RJEM_MALLOC_CONF", ALLOCATOR_CONF)
 
 
+def command_app(args: Sequence[str]) -> typer.Typer:
+    """The app narrowed to the one command `args` names, else the whole app.
+
+    Typer turns every registered command's signature into Click options before it parses the
+    arguments, and that costs more than some commands' own work at start-up. A process runs
+    one command, so only that one is built; without a known command name (no arguments,
+    `--help`, a misspelt name and its suggestions) the whole app answers as before. The main
+    options (`--debug`, `--version`, `--help`) take no value, so the first argument that is not
+    an option is the command's name."""
+    name = next((arg for arg in args if not arg.startswith("-")), None)
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if len(chosen) != 1 or app.registered_groups:
+        return app
+    narrow = copy.copy(app)
+    narrow.registered_commands = chosen
+    return narrow
+
+
+def _command_name(info: CommandInfo) -> str:
+    return info.name or get_command_name(info.callback.__name__ if info.callback else "")
+
+
 def main() -> None:
     """Console entry point."""
     tune_allocator()
-    command: Callable[[], object] = app
+    command: Callable[[], object] = command_app(sys.argv[1:])
     command()

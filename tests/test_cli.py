@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 from commands import segcli
+from typer.testing import CliRunner
 
-from segcli.cli import ALLOCATOR_CONF, tune_allocator
+from segcli.cli import ALLOCATOR_CONF, app, command_app, tune_allocator
 from segcli.errors import ExitCode
 from segcli.export import EXPORT_HEADER
 
@@ -199,6 +200,32 @@ def test_the_cli_returns_freed_memory_unless_the_user_tuned_the_allocator() -> N
     tuned = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
     tune_allocator(tuned)
     assert tuned == {"_RJEM_MALLOC_CONF": "dirty_decay_ms:-1"}
+
+
+@pytest.mark.parametrize(
+    ("args", "only"),
+    [
+        ([], None),
+        (["--help"], None),
+        (["buidl"], None),
+        (["build", "--help"], "build"),
+        (["--debug", "run", "--help"], "run"),
+        (["build"], "build"),
+        (["validate", "--bogus"], "validate"),
+        (["validate", "rules/vip.yaml"], "validate"),
+    ],
+)
+def test_a_process_builds_only_its_command_and_answers_as_the_whole_app(
+    args: list[str], only: str | None
+) -> None:
+    narrow = command_app(args)
+    if only is None:
+        assert narrow is app
+    else:
+        assert [c.callback.__name__ for c in narrow.registered_commands if c.callback] == [only]
+    runner = CliRunner()
+    whole, alone = runner.invoke(app, args), runner.invoke(narrow, args)
+    assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output)
 
 
 def test_in_segment_by_name_ignores_case_in_validate_and_in_preview(tmp_path: Path) -> None:
