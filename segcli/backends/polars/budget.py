@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
+from segcli.inputs.parquet_footer import row_group_rows
 from segcli.inputs.settings import DEFAULT_MEMORY_LIMIT, MAX_PASSES
 
 if TYPE_CHECKING:
@@ -61,7 +62,10 @@ def estimate_bytes(tables: Tables) -> tuple[int, int]:
 
 def _rows(source: SourceFile, role: str) -> int:
     """Rows of one file: from a Parquet footer, else estimated from the file's size."""
-    if source.format == "parquet":  # the count is in the footer: no data is read
-        return int(pl.scan_parquet(source.path).select(pl.len()).collect().item())
+    if source.format == "parquet":  # the count is in the footer, read (and kept) at open
+        try:
+            return sum(row_group_rows(source.path))
+        except ValueError:  # no footer this reader reads (encrypted, say): Polars counts
+            return int(pl.scan_parquet(source.path).select(pl.len()).collect().item())
     size = source.path.stat().st_size * (4 if source.gzipped else 1)
     return size // _TEXT_ROW_BYTES.get(role, 80)
