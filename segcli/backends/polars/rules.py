@@ -3,7 +3,8 @@ the gates: tests every member of every segment passes, so that only their rows a
 
 from __future__ import annotations
 
-from functools import partial
+from datetime import datetime, tzinfo
+from functools import lru_cache, partial
 from typing import assert_never
 
 import polars as pl
@@ -55,10 +56,22 @@ def window_test(column: str, window: Window) -> pl.Expr:
     col = pl.col(column)
     test = col.is_not_null()  # a column, never a literal: aggregates count rows
     if window.start is not None:
-        test = test & (col >= window.start if window.start_inclusive else col > window.start)
+        start = instant(window.start, window.start.tzinfo, window.start.fold)
+        test = test & (col >= start if window.start_inclusive else col > start)
     if window.end is not None:
-        test = test & (col <= window.end if window.end_inclusive else col < window.end)
+        end = instant(window.end, window.end.tzinfo, window.end.fold)
+        test = test & (col <= end if window.end_inclusive else col < end)
     return test
+
+
+@lru_cache(maxsize=256)
+def instant(value: datetime, zone: tzinfo | None, fold: int) -> pl.Expr:
+    """The literal of a window bound, made once per value: Polars builds an aware datetime
+    literal through an eager Series and a time zone conversion, and the rules of a run repeat
+    the same few bounds (the as-of, the starts of their periods) many times. The zone and the
+    fold are part of the key because equal instants in other zones are equal datetimes."""
+    del zone, fold
+    return pl.lit(value)
 
 
 def members_gate(plan: FeaturePlan) -> pl.Expr | None:
