@@ -19,10 +19,11 @@ import polars as pl
 
 from segcli.backends.polars.groups import plain_cell
 from segcli.backends.polars.orders import customers_gate, known_customers, seen_orders
+from segcli.backends.polars.rules import segment_flag
 from segcli.inputs.checks import QueryRunner
 from segcli.inputs.tables import ID_CELL, Tables
 from segcli.periods import Window, resolve_period
-from segcli.plan import KEY, FeaturePlan, order_gate
+from segcli.plan import EXPORT_COLUMNS, KEY, FeaturePlan, order_gate
 from segcli.spec.model import HasOrder, Not, Rule
 
 
@@ -55,13 +56,27 @@ def without_buyers(
     gate = customers_gate(plan, tables, gated=True)
     if known is None or gate is None:
         return None  # every buyer would be a hit: the general query costs no more
-    candidates = runner.collect(known.filter(gate), ["customers"])
+    candidates = runner.collect(_read_columns(known.filter(gate), plan), ["customers"])
     found = runner.collect(buyers_query(plan, tables, exclude, candidates[KEY]), ["orders"])
     if found[MESSY].item() is not False:
         return None
     buyers = found[HITS][0].cast(pl.String)
     customers = candidates.lazy().filter(~pl.col(KEY).is_in(buyers.implode()))
     return dataclasses.replace(tables, customers=customers, orders=tables.orders.clear())
+
+
+def _read_columns(known: pl.LazyFrame, plan: FeaturePlan) -> pl.LazyFrame:
+    """`known` with only the columns the export and the segments' flags read cleaned and
+    read; the others null (a collected frame keeps every column it is given: the query that
+    follows cannot drop the unread ones as a lazy one would)."""
+    read = {*EXPORT_COLUMNS}
+    for definition in plan.segments:
+        read.update(segment_flag(definition, plan).meta.root_names())
+    schema = known.collect_schema()
+    return known.select(
+        pl.col(name) if name in read else pl.lit(None, dtype).alias(name)
+        for name, dtype in schema.items()
+    )
 
 
 def buyers_query(
