@@ -33,6 +33,7 @@ from segcli.backends.polars.lines import (
     item_cell_query,
     line_features,
 )
+from segcli.backends.polars.no_orders import without_buyers
 from segcli.backends.polars.passes import Pass
 from segcli.backends.polars.rules import compile_rule
 from segcli.errors import UsageError
@@ -195,6 +196,7 @@ def _members_in(
             plan, tables, exclude, shared.cells, gated=True, order=shared.order
         )
         lines = runner.collect(part.keys(per_line), ["orders", "customers", "lines", "products"])
+    tables = without_buyers(plan, tables, exclude, runner) or tables
     query = order_cells_query(plan, tables, exclude, lines)
     cells = None if query is None else runner.collect(query, ["orders", "customers"])
     members = build_members_table(plan, tables, exclude, lines, cells)
