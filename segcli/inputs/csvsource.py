@@ -10,9 +10,12 @@ those columns show:
 - a row with a value in one of the layout's columns it read is not blank. Only while no row
   leaves them all empty does the read stay this cheap; at the first such row it reads on from
   there with every layout column and the plain blank filter, as before.
-- the file's last header column is read too: a short row leaves it empty, and Polars fails a
-  long row or a broken quote by itself. A complete read in which the last column is never empty
-  proves the structure sound, and `ReadLog` tells `QueryRunner` so; it then skips the pass.
+- every column of the file is read, and the columns the query does not need are dropped batch
+  by batch: Polars fails a long row or a broken quote only where it parses every field of a row
+  (with a projection it stops at the last column it needs and skips the rest of the line), and a
+  short row leaves the last column empty. A complete read in which the last column is never
+  empty proves the structure sound, and `ReadLog` tells `QueryRunner` so; it then skips the
+  pass. Parsing the other columns costs less than the pass, which tokenizes the file again.
 The query's predicate is applied after both, so no row escapes them by being filtered first.
 """
 
@@ -76,7 +79,7 @@ def _rows(
 ) -> Iterator[pl.DataFrame]:
     """The needed columns (and the last) of the file's non-blank rows, in file order."""
     shown = [c for c in needed if c in keys]
-    read = list(dict.fromkeys([*needed, last]))
+    read = list(native.collect_schema())  # every column: see the module docstring
     done, full = 0, True
     for batch in native.select(read).collect_batches() if shown else ():
         empty = batch.select(pl.all_horizontal(pl.col(c).is_null() for c in shown)).to_series()
@@ -89,7 +92,7 @@ def _rows(
         if shown:
             log.complete(last_column_full=full)
             return
-    yield from _careful(native, keys, read, done).collect_batches()
+    yield from _careful(native, keys, list(dict.fromkeys([*needed, last])), done).collect_batches()
 
 
 def _careful(native: pl.LazyFrame, keys: list[str], read: list[str], skip: int) -> pl.LazyFrame:
