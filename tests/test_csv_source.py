@@ -94,3 +94,35 @@ def test_a_proven_file_still_reports_a_bad_cell_by_row(tmp_path: Path) -> None:
     tables = open_tables(path)
     with pytest.raises(InputError, match=r"row 123457 \(line 123458\), column 'total'"):
         collect(tables.orders.select("total_cents"), tables)
+
+
+def _sparse_file(tmp_path: Path, extra: dict[int, str]) -> Path:
+    """Like `_big_file`, but the last column (`note`) is empty on every other row."""
+    rows = [
+        extra.get(i, f"{i},c{i % 7}@x.com,2024-01-01,1.00,{'n' if i % 2 else ''}")
+        for i in range(ROWS)
+    ]
+    return _write(tmp_path / "orders.csv", ["order_id,email,ordered_at,total,note", *rows])
+
+
+def test_a_short_row_in_a_file_whose_last_column_is_often_empty_is_named(tmp_path: Path) -> None:
+    """No read can prove this file: its pass runs beside the query, and still names the row."""
+    path = _sparse_file(tmp_path, {200_000: "200000,c@x.com"})
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 200001 \(line 200002\) has 2 fields but the header"):
+        collect(tables.orders.select("total_cents"), tables)
+
+
+def test_the_short_row_wins_over_the_bad_cell_it_causes(tmp_path: Path) -> None:
+    """The short row leaves `total` empty where a later query column needs it: the row's
+    structure is what the user has to fix, so its error is the one reported."""
+    path = _sparse_file(tmp_path, {100: "100,c@x.com,2024-01-01", 150_000: "x,c@x.com,soon,1.00,"})
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 101 \(line 102\) has 3 fields but the header"):
+        collect(tables.orders.select("total_cents", "ordered_at"), tables)
+
+
+def test_a_sound_file_with_an_often_empty_last_column_reads(tmp_path: Path) -> None:
+    tables = open_tables(_sparse_file(tmp_path, {}))
+    total = collect(tables.orders.select(pl.col("total_cents").sum()), tables).item()
+    assert total == ROWS * 100
