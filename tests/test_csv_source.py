@@ -126,3 +126,11 @@ def test_a_sound_file_with_an_often_empty_last_column_reads(tmp_path: Path) -> N
     tables = open_tables(_sparse_file(tmp_path, {}))
     total = collect(tables.orders.select(pl.col("total_cents").sum()), tables).item()
     assert total == ROWS * 100
+
+
+def test_a_long_row_in_a_file_whose_last_column_is_often_empty_is_named(tmp_path: Path) -> None:
+    """Such a file is read by its needed columns only; its pass still counts every row."""
+    path = _sparse_file(tmp_path, {180_000: "180000,c@x.com,2024-01-01,1,00,"})
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 180001 \(line 180002\) has 6 fields but the header"):
+        collect(tables.orders.select("total_cents"), tables)

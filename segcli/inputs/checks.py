@@ -33,7 +33,6 @@ from segcli.inputs.tables import Tables
 from segcli.inputs.typed_columns import first_bad_cell, natively_checked
 
 ROLES = ("orders", "lines", "customers", "reviews", "products")
-PROOF_SAMPLE_ROWS = 1000  # first rows that guess whether a read can prove a file's structure
 
 
 class QueryRunner:
@@ -128,15 +127,9 @@ def _check_structure(files: Sequence[RawFile]) -> None:
 
 
 def _proof_unlikely(raw: RawFile) -> bool:
-    """Whether the file's first rows already leave its last column empty: then no read can
-    prove its structure (see inputs.csvsource), and its pass runs beside the query instead of
-    after it (a customers file's often-empty `tags`). A guess that only decides when the pass
-    runs, never whether."""
-    try:
-        head = raw.frame.select(raw.columns[-1]).head(PROOF_SAMPLE_ROWS).collect()
-    except pl.exceptions.PolarsError:
-        return True
-    return head.to_series().null_count() > 0
+    """Whether no read will try to prove the file's structure (see inputs.csvsource): its
+    pass then runs beside the query instead of after it."""
+    return not raw.log.provable(raw.frame, raw.columns[-1])
 
 
 def _check_each(files: Sequence[RawFile]) -> None:

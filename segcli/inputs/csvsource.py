@@ -16,6 +16,9 @@ those columns show:
   short row leaves the last column empty. A complete read in which the last column is never
   empty proves the structure sound, and `ReadLog` tells `QueryRunner` so; it then skips the
   pass. Parsing the other columns costs less than the pass, which tokenizes the file again.
+  A file whose first rows already leave the last column empty (a customers file's `tags`) can
+  never be proven: its reads take just the needed columns, and its pass runs beside the query
+  (`ReadLog.provable`, inputs.checks).
 The query's predicate is applied after both, so no row escapes them by being filtered first.
 """
 
@@ -28,6 +31,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 INDEX = "__segcli_file_row"
+PROOF_SAMPLE_ROWS = 1000  # first rows that guess whether a read can prove a file's structure
 
 
 class ReadLog:
@@ -38,6 +42,19 @@ class ReadLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sound = False
+        self._provable: bool | None = None
+
+    def provable(self, native: pl.LazyFrame, last: str) -> bool:
+        """Whether a read may prove the file sound: its first rows fill the last column. A
+        guess (asked once per file) that decides how the file is checked, never whether."""
+        with self._lock:
+            if self._provable is None:
+                try:
+                    head = native.select(last).head(PROOF_SAMPLE_ROWS).collect()
+                    self._provable = head.to_series().null_count() == 0
+                except pl.exceptions.PolarsError:
+                    self._provable = False
+            return self._provable
 
     def complete(self, *, last_column_full: bool) -> None:
         with self._lock:
@@ -79,13 +96,14 @@ def _rows(
 ) -> Iterator[pl.DataFrame]:
     """The needed columns (and the last) of the file's non-blank rows, in file order."""
     shown = [c for c in needed if c in keys]
-    read = list(native.collect_schema())  # every column: see the module docstring
+    prove = log.provable(native, last)
+    read = list(native.collect_schema()) if prove else needed  # see the module docstring
     done, full = 0, True
     for batch in native.select(read).collect_batches() if shown else ():
         empty = batch.select(pl.all_horizontal(pl.col(c).is_null() for c in shown)).to_series()
         if empty.any():  # maybe blank: from this batch on, read carefully
             break
-        full = full and batch[last].null_count() == 0
+        full = full and prove and batch[last].null_count() == 0
         done += batch.height
         yield batch
     else:
