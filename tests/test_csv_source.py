@@ -134,3 +134,36 @@ def test_a_long_row_in_a_file_whose_last_column_is_often_empty_is_named(tmp_path
     tables = open_tables(path)
     with pytest.raises(InputError, match=r"row 180001 \(line 180002\) has 6 fields but the header"):
         collect(tables.orders.select("total_cents"), tables)
+
+
+@pytest.mark.parametrize("row", [0, 1056, 1057, 2080, ROWS - 1])
+def test_a_bad_money_cell_at_the_ends_of_a_batch_is_named(tmp_path: Path, row: int) -> None:
+    """The fast parse looks at whole batches; the first and last rows of the file and of its
+    first read batches (1057 rows, then 1024) are still named."""
+    path = _big_file(tmp_path, {row: f"{row},c@x.com,2024-01-01,1.005,n"})
+    tables = open_tables(path)
+    expected = rf"row {row + 1} \(line {row + 2}\), column 'total': cannot read '1.005' as money"
+    with pytest.raises(InputError, match=expected):
+        collect(tables.orders.select("total_cents"), tables)
+
+
+def test_a_bad_quoted_cell_after_a_quoted_newline_in_a_crlf_file_with_a_bom_is_named(
+    tmp_path: Path,
+) -> None:
+    """Lines count physical lines: the quoted newline of row 2 puts row 3 on line 5."""
+    lines = [
+        "\ufefforder_id,email,ordered_at,total,note",
+        "1,a@x.com,2024-01-01,1.00,n",
+        '2,b@x.com,2024-01-01,2.00,"two\r\nlines"',
+        '3,c@x.com,2024-01-01,"1e3",n',
+        "4,d@x.com,2024-01-01,4.00,n",
+    ]
+    path = tmp_path / "orders.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    tables = open_tables(path)
+    with pytest.raises(InputError, match=r"row 3 \(line 5\), column 'total': cannot read '1e3'"):
+        collect(tables.orders.select("total_cents"), tables)
+    path.write_bytes(path.read_bytes().replace(b'"1e3"', b'" 3.00 "'))  # padded: careful parse
+    tables = open_tables(path)
+    totals = collect(tables.orders.select("total_cents"), tables)["total_cents"].to_list()
+    assert totals == [100, 200, 300, 400]
