@@ -15,9 +15,12 @@ import polars as pl
 import pytest
 
 from segcli.errors import InputError
+from segcli.inputs import checks
 from segcli.inputs.checks import collect
+from segcli.inputs.csvfile import CsvDialect, check_structure
 from segcli.inputs.csvsource import ReadLog, blank_skipping
 from segcli.inputs.read import open_tables
+from segcli.inputs.sources import SourceFile
 
 ROWS = 250_000  # more than one batch of the streaming engine
 
@@ -167,3 +170,24 @@ def test_a_bad_quoted_cell_after_a_quoted_newline_in_a_crlf_file_with_a_bom_is_n
     tables = open_tables(path)
     totals = collect(tables.orders.select("total_cents"), tables)["total_cents"].to_list()
     assert totals == [100, 200, 300, 400]
+
+
+@pytest.mark.parametrize(("sparse", "passes"), [(False, 0), (True, 1)])
+def test_a_file_found_sound_is_not_checked_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, sparse: bool, passes: int
+) -> None:
+    """Each query of a run gets its own runner: a file proven by a read, or by its pass,
+    costs no further pass (and no further read of every column)."""
+    calls: list[Path] = []
+
+    def counted(source: SourceFile, dialect: CsvDialect) -> None:
+        calls.append(source.path)
+        check_structure(source, dialect)
+
+    monkeypatch.setattr(checks, "check_structure", counted)
+    path = (_sparse_file if sparse else _big_file)(tmp_path, {})
+    tables = open_tables(path)
+    first = collect(tables.orders.select(pl.col("total_cents").sum()), tables).item()
+    again = collect(tables.orders.select(pl.col("total_cents").sum()), tables).item()
+    assert first == again == ROWS * 100
+    assert len(calls) == passes

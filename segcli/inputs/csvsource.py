@@ -18,7 +18,8 @@ those columns show:
   pass. Parsing the other columns costs less than the pass, which tokenizes the file again.
   A file whose first rows already leave the last column empty (a customers file's `tags`) can
   never be proven: its reads take just the needed columns, and its pass runs beside the query
-  (`ReadLog.provable`, inputs.checks).
+  (`ReadLog.provable`, inputs.checks). Once a read or the pass has found a file sound, the
+  later queries of the run read just the columns they need.
 The query's predicate is applied after both, so no row escapes them by being filtered first.
 """
 
@@ -60,9 +61,14 @@ class ReadLog:
         with self._lock:
             self._sound = self._sound or last_column_full
 
+    def checked(self) -> None:
+        """The structural pass found every record sound: later reads need not prove it."""
+        with self._lock:
+            self._sound = True
+
     @property
     def sound(self) -> bool:
-        """A complete read of the file found no short row (see the module docstring)."""
+        """A complete read of the file, or its structural pass, found it sound."""
         with self._lock:
             return self._sound
 
@@ -96,7 +102,7 @@ def _rows(
 ) -> Iterator[pl.DataFrame]:
     """The needed columns (and the last) of the file's non-blank rows, in file order."""
     shown = [c for c in needed if c in keys]
-    prove = log.provable(native, last)
+    prove = not log.sound and log.provable(native, last)  # once proven, a file stays so
     read = list(native.collect_schema()) if prove else needed  # see the module docstring
     done, full = 0, True
     for batch in native.select(read).collect_batches() if shown else ():
