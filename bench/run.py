@@ -194,7 +194,9 @@ def reference_command(script: str, segment: str, b: Bench, fmt: str) -> list[str
             "--as-of", generate.AS_OF]  # fmt: skip
 
 
-def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> list[str | int]:
+def csv_row(
+    b: Bench, segment: str, definition: Definition, parquet: Timing | None
+) -> list[str | int]:
     lib, frame = timed(
         lambda: api.build_members(definition, b.tables("csv"), b.as_of),
         b.runs,
@@ -216,7 +218,7 @@ def csv_row(b: Bench, segment: str, definition: Definition, parquet: Timing) -> 
     return [
         segment, seconds(lib.seconds), seconds(pol.seconds),
         ratio(lib.seconds, pol.seconds, TARGET_CSV), seconds(duck.seconds),
-        ratio(lib.seconds, parquet.seconds),
+        ratio(lib.seconds, parquet.seconds if parquet else None),
     ]  # fmt: skip
 
 
@@ -240,7 +242,7 @@ def csv_section(
 ) -> None:
     rows = []
     for segment, definition in definitions.items():
-        rows.append(csv_row(b, segment, definition, parquet_lib[segment]))
+        rows.append(csv_row(b, segment, definition, parquet_lib.get(segment)))
         print("  ", *rows[-1], file=sys.stderr, flush=True)
     b.say(f"\n### One segment from CSV (median of {b.runs} warm runs, seconds)\n")
     b.say(table(["segment", "segcli lib", "scan_csv + Polars", "× Polars (≤1.5)", "DuckDB",
@@ -322,9 +324,14 @@ def run_rows(
     return rows, members
 
 
-def run_section(b: Bench) -> None:
+def run_section(b: Bench, *, csv_only: bool = False) -> None:
     rules = api.load_definitions([RULES])
-    parquet, members = run_rows(b, rules, "parquet", {})
+    if csv_only:  # the Parquet members to check the CSV pass against, untimed
+        frame = api.members_table(rules, b.tables("parquet", reviews=True), b.as_of)
+        parquet: list[list[str]] = []
+        members = one_pass_members(frame, rules)
+    else:
+        parquet, members = run_rows(b, rules, "parquet", {})
     csv, _ = run_rows(b, rules, "csv", members)
     runs = "one run each at M/L for CSV, the CLI run and one-by-one builds"
     b.say(f"\n### All {len(rules)} rules/ segments (seconds, median of {b.runs}; {runs})\n")
@@ -469,6 +476,11 @@ def main() -> None:
         help="only the one-segment tables from Parquet (both data shapes, bytes compared)",
     )
     parser.add_argument(
+        "--csv-only",
+        action="store_true",
+        help="only the CSV tables: one segment from CSV, and rules/ in one pass from CSV",
+    )
+    parser.add_argument(
         "--memory",
         action="store_true",
         help="only `segcli run rules/`, default settings against one pass, paired (peak RSS)",
@@ -488,9 +500,13 @@ def main() -> None:
     command = command_line()
     data = header(b, command)
     first_table = len(b.report)
-    parquet_lib = parquet_section(b, definitions)
-    parquet_section(w, definitions)
-    if not args.segments_only:
+    if args.csv_only:
+        csv_section(b, definitions, {})
+        run_section(b, csv_only=True)
+    else:
+        parquet_lib = parquet_section(b, definitions)
+        parquet_section(w, definitions)
+    if not (args.segments_only or args.csv_only):
         csv_section(b, definitions, parquet_lib)
         run_section(b)
         grid_section(b)
@@ -500,9 +516,9 @@ def main() -> None:
     b.say(f"\nLoad average at end: {load()}.")
     b.say(f"\nBenchmark wall time {time.monotonic() - started:.0f} s (including generation).")
     RESULTS.mkdir(exist_ok=True)
-    name = f"{args.scale}-segments" if args.segments_only else args.scale
-    (RESULTS / f"{name}.md").write_text("\n".join(b.report) + "\n")
-    if not args.segments_only:  # a partial run would blank the figures it did not measure
+    partial = "-segments" if args.segments_only else "-csv" if args.csv_only else ""
+    (RESULTS / f"{args.scale}{partial}.md").write_text("\n".join(b.report) + "\n")
+    if not partial:  # a partial run would blank the figures it did not measure
         tables = "\n".join(b.report[first_table:])
         when = time.strftime("%Y-%m-%d")
         write_pages(Run(args.scale, command, when, machine_line(), data, b.figures(), tables))

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from segcli.inputs import cells
 from segcli.inputs.cells import BadCellsError, checked
 from segcli.inputs.columns import Layout
 from segcli.inputs.scan import RawFile
@@ -29,7 +30,24 @@ from segcli.inputs.typed_columns import PARSED_DTYPES, plan_column
 COLUMN = "cell"
 # canonical column -> (table, cells of that kind worth mixing in)
 KINDS: dict[str, tuple[str, list[str]]] = {
-    "total": ("orders", ["12.50", "-3", "0", "7.1", "1,234.50", "12.345", "1e3", "12.500"]),
+    "total": (
+        "orders",
+        [
+            "12.50",
+            "-3",
+            "0",
+            "7.1",
+            "1,234.50",
+            "12.345",
+            "1e3",
+            "12.500",
+            "+0.29",
+            "9999999999999.99",
+            "123456789012345.67",
+            ".5",
+            "5.",
+        ],
+    ),
     "ordered_at": (
         "orders",
         [
@@ -131,6 +149,22 @@ def test_a_timestamp_in_a_form_the_first_rows_lack_still_reads() -> None:
     assert fast == careful
     assert isinstance(fast, list)
     assert fast[-1] == datetime(2024, 1, 2, 3, 4, 5, 500_000, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(-(10**15) + 1, 10**15 - 1), min_size=1, max_size=50))
+@example([999_999_999_999_999, -999_999_999_999_999, 29, 115, 435, 1, 0])
+def test_plain_amounts_read_as_written_are_their_exact_cents(amounts: list[int]) -> None:
+    """Up to 13 integer digits and two decimals, written as `d.dd`, `d.d0` or `d.dd000`: the
+    fast parse gives the cents the text says (worked out with integer arithmetic here)."""
+    texts = []
+    for i, cents in enumerate(amounts):
+        sign, whole, part = "-" if cents < 0 else "", abs(cents) // 100, abs(cents) % 100
+        texts.append(f"{sign}{whole}.{part:02d}" + "000"[: i % 4])
+    fast = cells.money_as_written(pl.lit(pl.Series(texts)), MoneyFormat())
+    assert fast is not None
+    parsed = pl.select(fast)
+    assert parsed.to_series().to_list() == amounts
 
 
 def test_a_bad_cell_names_the_file_and_column() -> None:

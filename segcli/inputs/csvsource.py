@@ -10,9 +10,16 @@ those columns show:
 - a row with a value in one of the layout's columns it read is not blank. Only while no row
   leaves them all empty does the read stay this cheap; at the first such row it reads on from
   there with every layout column and the plain blank filter, as before.
-- the file's last header column is read too: a short row leaves it empty, and Polars fails a
-  long row or a broken quote by itself. A complete read in which the last column is never empty
-  proves the structure sound, and `ReadLog` tells `QueryRunner` so; it then skips the pass.
+- every column of the file is read, and the columns the query does not need are dropped batch
+  by batch: Polars fails a long row or a broken quote only where it parses every field of a row
+  (with a projection it stops at the last column it needs and skips the rest of the line), and a
+  short row leaves the last column empty. A complete read in which the last column is never
+  empty proves the structure sound, and `ReadLog` tells `QueryRunner` so; it then skips the
+  pass. Parsing the other columns costs less than the pass, which tokenizes the file again.
+  A file whose first rows already leave the last column empty (a customers file's `tags`) can
+  never be proven: its reads take just the needed columns, and its pass runs beside the query
+  (`ReadLog.provable`, inputs.checks). Once a read or the pass has found a file sound, the
+  later queries of the run read just the columns they need.
 The query's predicate is applied after both, so no row escapes them by being filtered first.
 """
 
@@ -25,6 +32,7 @@ import polars as pl
 from polars.io.plugins import register_io_source
 
 INDEX = "__segcli_file_row"
+PROOF_SAMPLE_ROWS = 1000  # first rows that guess whether a read can prove a file's structure
 
 
 class ReadLog:
@@ -35,14 +43,32 @@ class ReadLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._sound = False
+        self._provable: bool | None = None
+
+    def provable(self, native: pl.LazyFrame, last: str) -> bool:
+        """Whether a read may prove the file sound: its first rows fill the last column. A
+        guess (asked once per file) that decides how the file is checked, never whether."""
+        with self._lock:
+            if self._provable is None:
+                try:
+                    head = native.select(last).head(PROOF_SAMPLE_ROWS).collect()
+                    self._provable = head.to_series().null_count() == 0
+                except pl.exceptions.PolarsError:
+                    self._provable = False
+            return self._provable
 
     def complete(self, *, last_column_full: bool) -> None:
         with self._lock:
             self._sound = self._sound or last_column_full
 
+    def checked(self) -> None:
+        """The structural pass found every record sound: later reads need not prove it."""
+        with self._lock:
+            self._sound = True
+
     @property
     def sound(self) -> bool:
-        """A complete read of the file found no short row (see the module docstring)."""
+        """A complete read of the file, or its structural pass, found it sound."""
         with self._lock:
             return self._sound
 
@@ -76,20 +102,21 @@ def _rows(
 ) -> Iterator[pl.DataFrame]:
     """The needed columns (and the last) of the file's non-blank rows, in file order."""
     shown = [c for c in needed if c in keys]
-    read = list(dict.fromkeys([*needed, last]))
+    prove = not log.sound and log.provable(native, last)  # once proven, a file stays so
+    read = list(native.collect_schema()) if prove else needed  # see the module docstring
     done, full = 0, True
     for batch in native.select(read).collect_batches() if shown else ():
         empty = batch.select(pl.all_horizontal(pl.col(c).is_null() for c in shown)).to_series()
         if empty.any():  # maybe blank: from this batch on, read carefully
             break
-        full = full and batch[last].null_count() == 0
+        full = full and prove and batch[last].null_count() == 0
         done += batch.height
         yield batch
     else:
         if shown:
             log.complete(last_column_full=full)
             return
-    yield from _careful(native, keys, read, done).collect_batches()
+    yield from _careful(native, keys, list(dict.fromkeys([*needed, last])), done).collect_batches()
 
 
 def _careful(native: pl.LazyFrame, keys: list[str], read: list[str], skip: int) -> pl.LazyFrame:

@@ -259,7 +259,8 @@ def _as_written(
         return None
     if kind not in PARSED_DTYPES:
         return None
-    value, _bad, _fallback = _typed(src, dtype, kind, settings, sample)
+    money = cells.money_as_written(src, settings.money) if kind == "money" else None
+    value = money if money is not None else _typed(src, dtype, kind, settings, sample)[0]
     if settings.null_values:
         value = pl.when(src.is_in(list(settings.null_values))).then(None).otherwise(value)
     return value
