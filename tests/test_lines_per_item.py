@@ -1,5 +1,6 @@
-"""Order lines from Parquet, read once per item tested (lines._tested_per_item): the members are
-those worked out by hand, and the same as from the same lines as CSV (read once)."""
+"""Order lines from Parquet, read once per item tested (lines._tested_per_item), and joined to
+their orders on integer order ids (lines.join_column): the members are those worked out by hand,
+and the same as from the same lines as CSV (read once, joined on the ids' texts)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import polars as pl
 import pytest
 
 from segcli import api
+from segcli.inputs.tables import Tables
 
 AS_OF = datetime(2025, 1, 1, tzinfo=UTC)
 ORDERS = """order_id,customer_id,ordered_at,total
@@ -92,7 +94,6 @@ def test_parquet_lines_are_read_once_per_item(tmp_path: Path) -> None:
     """The line features read Parquet lines twice (once per item), CSV lines once (each read of
     a CSV file parses all of it again)."""
     from segcli.backends.polars.lines import line_features
-    from segcli.inputs.tables import Tables
 
     for lines_format in ("parquet", "csv"):
         files = _files(tmp_path, lines_format)
@@ -107,3 +108,49 @@ def test_parquet_lines_are_read_once_per_item(tmp_path: Path) -> None:
             assert text.count("order_lines.parquet]") == 2, text
         else:
             assert "UNION" not in text, text
+
+
+def _integer_shop(folder: Path, ids: list[int], lines: list[tuple[int, str, int]]) -> Tables:
+    """Orders (one per customer c1, c2, ...) and lines in Parquet with Int64 order ids."""
+    orders = folder / "orders.parquet"
+    pl.DataFrame(
+        {
+            "order_id": ids,
+            "customer_id": [f"c{i}" for i in range(1, len(ids) + 1)],
+            "ordered_at": [datetime(2024, 6, 1, tzinfo=UTC)] * len(ids),
+            "total": [10.0] * len(ids),
+        },
+        schema_overrides={"order_id": pl.Int64},
+    ).write_parquet(orders, statistics=True)
+    path = folder / "order_lines.parquet"
+    schema = {"order_id": pl.Int64, "sku": pl.String, "quantity": pl.Int64}
+    pl.DataFrame(lines, schema=schema, orient="row").write_parquet(path, statistics=True)
+    customers = folder / "customers.csv"
+    emails = "".join(f"c{i},c{i}@example.com\n" for i in range(1, len(ids) + 1))
+    customers.write_text("customer_id,email\n" + emails, encoding="utf-8")
+    tables = api.open_tables(orders, lines=path, customers=customers)
+    assert isinstance(tables, Tables)
+    return tables
+
+
+def test_integer_order_ids_join_on_the_numbers(tmp_path: Path) -> None:
+    from segcli.backends.polars.lines import join_column
+
+    tables = _integer_shop(tmp_path, [1, 2, 3], [(1, "SKU-1001", 1), (2, " brandwell", 1)])
+    assert join_column(tables) == "__raw_order_id"
+    segment = api.parse_definition(
+        "name: n\nrules:\n  purchased: {sku: sku-1001}\n", source="s.yaml", segment_id="s"
+    )
+    assert api.member_keys(segment, tables, as_of=AS_OF) == ["c1"]
+
+
+def test_integer_order_ids_sorted_as_texts_only(tmp_path: Path) -> None:
+    """Ids 1, 10, 2 in both files: sorted as texts, not as numbers, so the join on the numbers
+    is not a merge join (which would pair lines with the wrong orders). c2 (order 10) has 3 + 4
+    items, c3 (order 2) 5, c1 (order 1) 1."""
+    lines = [(1, "A", 1), (10, "B", 3), (10, "C", 4), (2, "D", 5)]
+    tables = _integer_shop(tmp_path, [1, 10, 2], lines)
+    segment = api.parse_definition(
+        "name: n\nrules:\n  items_purchased: {at_least: 5}\n", source="s.yaml", segment_id="s"
+    )
+    assert api.member_keys(segment, tables, as_of=AS_OF) == ["c2", "c3"]
