@@ -15,12 +15,12 @@ from random_shops import Example, Outcome, minimize, reference_members, report, 
 
 
 def as_parquet(paths: dict[str, Path]) -> dict[str, Path]:
-    """`paths` with the orders and customers CSV files also written as Parquet of their text
-    cells (empty cells null), to be read through the Parquet paths of the engine."""
+    """`paths` with the orders, order lines and customers CSV files also written as Parquet of
+    their text cells (empty cells null), to be read through the Parquet paths of the engine."""
     import polars as pl
 
     parquet = dict(paths)
-    for table in ("orders", "customers"):
+    for table in ("orders", "order_lines", "customers"):
         parquet[table] = paths[table].with_suffix(".parquet")
         pl.read_csv(paths[table], infer_schema=False).write_parquet(parquet[table])
     return parquet

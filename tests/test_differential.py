@@ -34,7 +34,8 @@ def test_in_segment_matches_reference(seed: int) -> None:
 @settings(DIFFERENTIAL, max_examples=max(1, DIFFERENTIAL.max_examples // 5))
 @given(seed=SEEDS)
 def test_segcli_on_parquet_matches_reference(seed: int) -> None:
-    """The same examples with the orders and customers as Parquet: the engine then reads the
-    orders of the customers without an email again, grouped by email too
-    (customers.order_cells_query), and the members are the same."""
+    """The same examples with the orders, lines and customers as Parquet: the engine then reads
+    the orders of the customers without an email again, grouped by email too
+    (customers.order_cells_query), and the lines once per item tested (lines._tested_per_item),
+    and the members are the same."""
     check(random_example, seed, parquet=True)

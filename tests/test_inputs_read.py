@@ -62,6 +62,7 @@ def test_schemas_are_the_documented_ones(tmp_path: Path) -> None:
         "__segcli_email_raw": pl.String(),
         "__segcli_id_cell": pl.String(),
         "__segcli_email_cell": pl.String(),
+        "__raw_order_id": pl.Int64(),  # null: the file's order ids are text
     }
     assert tables.orders.collect_schema() == pl.Schema({**documented, **internal})
     assert tables.lines is not None
@@ -77,6 +78,7 @@ def test_schemas_are_the_documented_ones(tmp_path: Path) -> None:
         ],
         pl.String(),
     )
+    raw_items["__raw_order_id"] = pl.Int64()
     assert tables.lines.collect_schema() == pl.Schema({**polars_schema(LINE_COLUMNS), **raw_items})
     assert tables.customers is not None
     assert tables.customers.collect_schema() == pl.Schema(polars_schema(CUSTOMER_COLUMNS))

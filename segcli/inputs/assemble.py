@@ -12,6 +12,7 @@ from segcli.inputs.columns import (
     RAW_COLUMNS,
     RAW_IDENTITY,
     RAW_ITEM,
+    RAW_ORDER_ID,
     SPECS,
 )
 from segcli.inputs.identity import IdentityResolver, with_customer_key
@@ -152,6 +153,7 @@ def finish_orders(
         ORDER_EMAIL_RAW,
         ID_CELL,
         EMAIL_CELL,
+        *(c for c in RAW_ORDER_ID if c in schema),
     )
 
 
@@ -163,6 +165,7 @@ def finish_lines(lines: pl.LazyFrame, products: pl.LazyFrame | None) -> pl.LazyF
     attributes = ("product_name", "brand", "category", "collection", "tags")
     present = set(lines.collect_schema().names())
     raw = [name for name in RAW_ITEM if name in present and products is None]
+    raw += [name for name in RAW_ORDER_ID if name in present]
     if products is not None:
         catalog = products.filter(pl.col("sku").is_not_null()).unique(
             subset=["sku"], keep="first", maintain_order=True

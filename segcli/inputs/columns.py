@@ -108,7 +108,11 @@ RAW_IDENTITY = {"__raw_customer_id": "customer_id", "__raw_email": "email"}
 # (on Parquet, to the dictionary pages) as a cheap superset filter before any parsing.
 RAW_ITEM = {f"__raw_{name}": name for name in ("sku", "product_name", "brand", "category",
                                                "collection", "tags")}  # fmt: skip
-RAW_COLUMNS = {**RAW_IDENTITY, **RAW_ITEM}
+# Orders and lines: the order id as written where the file's column holds integers (an Int64,
+# else null): equal numbers have equal texts, so the line features join on the number.
+ORDER_ID_CELL = "__raw_order_id"
+RAW_ORDER_ID = {ORDER_ID_CELL: "order_id"}
+RAW_COLUMNS = {**RAW_IDENTITY, **RAW_ITEM, **RAW_ORDER_ID}
 PARSED_NAME = {
     "total": "total_cents",
     "refunded": "refunded_cents",

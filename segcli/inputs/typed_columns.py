@@ -35,6 +35,7 @@ from segcli.inputs.columns import (
     PERSONAL,
     RAW_IDENTITY,
     RAW_ITEM,
+    RAW_ORDER_ID,
     REQUIRED_VALUES,
     SPECS,
     Layout,
@@ -87,7 +88,7 @@ def parse_file(raw: RawFile, layout: Layout, settings: Settings) -> pl.LazyFrame
     return frame.with_columns(texts).with_columns(parsed).select(outputs)
 
 
-RAW_BY_TABLE = {"orders": RAW_IDENTITY, "lines": RAW_ITEM}
+RAW_BY_TABLE = {"orders": {**RAW_IDENTITY, **RAW_ORDER_ID}, "lines": {**RAW_ITEM, **RAW_ORDER_ID}}
 
 
 def _raw_cells(raw: RawFile, layout: Layout, names: dict[str, str]) -> list[pl.Expr]:
@@ -100,7 +101,12 @@ def _raw_cells(raw: RawFile, layout: Layout, names: dict[str, str]) -> list[pl.E
     cells = []
     for name, canon in names.items():
         column = layout.columns.get(canon)
-        if column is None:
+        if canon == "order_id":
+            number = pl.lit(None) if column is None else pl.col(column)
+            if column is None or not integer_ids(raw.schema[column]):
+                number = pl.lit(None)
+            cells.append(number.cast(pl.Int64).alias(name))
+        elif column is None:
             cells.append(pl.lit(None, pl.String).alias(name))
         elif canon == "customer_id" and integer_ids(raw.schema[column]):
             cells.append(pl.col(column).cast(pl.Int64).alias(name))
