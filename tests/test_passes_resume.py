@@ -6,7 +6,9 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -222,17 +224,19 @@ def _first_pass(config: Path) -> pl.DataFrame:
     definitions, _broken = load_segments(config.parent / "rules")
     tables = _tables(config)
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    keep = _KeepFirst()
+    keep = _KeepFirst(Path(tempfile.mkdtemp(dir=config.parent)))
     assert api.store_members(definitions, tables, as_of, definitions, keep) == PASSES
     assert keep.first is not None
     return keep.first
 
 
 class _KeepFirst:
-    """A PassStore that keeps pass 1 (and holds no finished pass)."""
+    """A PassStore that keeps pass 1 (and holds no finished pass), its shared files in
+    `scratch`."""
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: Path) -> None:
         self.first: pl.DataFrame | None = None
+        self.scratch = scratch
 
     def done(self, _index: int, _count: int) -> bool:
         return False
@@ -240,6 +244,11 @@ class _KeepFirst:
     def save(self, index: int, _count: int, members: pl.DataFrame) -> None:
         if index == 0:
             self.first = members
+
+    def keep_file(self, name: str, write: Callable[[Path], None]) -> Path:
+        path = self.scratch / name
+        write(path)
+        return path
 
 
 def _keys(data: bytes) -> set[str]:
@@ -260,5 +269,6 @@ def test_a_work_folder_that_cannot_be_written_fails_the_run_with_one_line(tmp_pa
     )
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
-    assert line.startswith(f"error: cannot keep pass 1 of {PASSES} in {out / WORK_NAME}/")
+    assert line.startswith("error: cannot keep ")  # the first file the run keeps there
+    assert f" {out / WORK_NAME}/" in line
     assert snapshots(out) == {}

@@ -10,7 +10,12 @@ from segcli.backends.polars.groups import (
     Aggregate,
     aggregate_by_customer,
 )
-from segcli.backends.polars.items import cell_query, lines_superset, with_item_flags
+from segcli.backends.polars.items import (
+    Item,
+    cell_query,
+    lines_superset,
+    with_item_flags,
+)
 from segcli.backends.polars.orders import (
     customers_gate,
     identity,
@@ -22,6 +27,7 @@ from segcli.backends.polars.rules import (
     window_test,
 )
 from segcli.inputs.identity import IdentityResolver
+from segcli.inputs.settings import Settings
 from segcli.inputs.tables import FROM_EMAIL, RAW_KEY, Tables
 from segcli.plan import (
     FeaturePlan,
@@ -37,17 +43,21 @@ def line_features(
     *,
     gated: bool = False,
     order: SortDirection = None,
+    tested: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """customer_key and the order-line features, as a query of its own: collected before the
     main one, the lines' join and the orders' group-by do not hold memory at the same time.
     `cells`: the collected `item_cell_query` (item tests then run once per distinct cell).
-    `order`: the lines and the orders are both sorted by order id this way (`id_order`)."""
+    `order`: the lines and the orders are both sorted by order id this way (`id_order`).
+    `tested`: the `tested_lines` of the lines, computed before (and kept) by the caller."""
     if tables.lines is None:
         raise ValueError("needs order lines")
     orders, _known, gate = scope(plan, tables, exclude, gated=gated)
     keys = identity(tables)
     merge = order if gate is None else None  # rows_of does not keep the orders' order
-    return aggregate_lines(tables.lines, orders, plan, keys, cells, merge)
+    if tested is None:
+        tested = tested_lines(tables.lines, plan, tables.settings, cells)
+    return aggregate_lines(tested, orders, plan, keys, merge)
 
 
 SortDirection = Literal["ascending", "descending"] | None
@@ -106,44 +116,71 @@ def _line_filter(features: list[LineAgg], lines: pl.LazyFrame) -> pl.Expr | None
     return lines_superset(items, set(lines.collect_schema().names()))
 
 
-def aggregate_lines(
-    lines: pl.LazyFrame,
-    orders: pl.LazyFrame,
-    plan: FeaturePlan,
-    keys: IdentityResolver,
-    cells: pl.DataFrame | None,
-    order: SortDirection = None,
+def tested_lines(
+    lines: pl.LazyFrame, plan: FeaturePlan, settings: Settings, cells: pl.DataFrame | None
 ) -> pl.LazyFrame:
-    """Lines joined to their (seen) orders, then one group-by per customer.
+    """The lines as the features read them, before they meet their orders: order_id, the
+    quantity where a feature sums it, and one flag per distinct item test (`_item_names`).
 
-    Each distinct item test is computed once, on the lines, before the join; when every feature
-    has an item test (or an order test), only lines (orders) passing at least one are joined: the
-    others count towards no feature. Only the columns the features read are carried."""
-    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
-    items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+    Each distinct item test is computed once, on the lines; when every feature has an item
+    test, only lines passing at least one are kept: the others count towards no feature. A
+    query of its own, so that a run in passes computes it once (the lines carry no customer,
+    so no pass's hash narrows them)."""
+    features = _line_aggs(plan)
+    items = _item_names(features)
     narrow = _line_filter(features, lines)
     if narrow is not None:
         lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
     line_columns = ["order_id"] + (
         ["quantity"] if any(f.measure == "quantity" for f in features) else []
     )
-    lines, item_tests = with_item_flags(lines, items, keys.settings, cells)
+    lines, item_tests = with_item_flags(lines, items, settings, cells)
     tested = lines.select(*line_columns, *item_tests)
     if all(f.item for f in features):
         tested = tested.filter(pl.any_horizontal(list(items.values())))
+    return tested
+
+
+def aggregate_lines(
+    tested: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: IdentityResolver,
+    order: SortDirection = None,
+) -> pl.LazyFrame:
+    """The `tested_lines` joined to their (seen) orders, then one group-by per customer."""
+    return group_lines(joined_lines(tested, orders, plan, order), plan, keys)
+
+
+def joined_lines(
+    tested: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    order: SortDirection = None,
+    carry: tuple[str, ...] = (),
+) -> pl.LazyFrame:
+    """The `tested_lines` joined to their (seen) orders: a row per line, with its order's
+    identity, the columns the features' order tests read and the orders' columns `carry`.
+    When every feature has an order test, only the orders passing at least one are joined."""
+    features = _line_aggs(plan)
     where_columns = dict.fromkeys(order_column(w.field) for f in features for w in f.where)
-    seen = orders.select("order_id", RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns)
-    tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
+    seen = orders.select("order_id", RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns, *carry)
     if all(_bounded(f) for f in features):
-        seen = seen.filter(pl.any_horizontal(list(tests.values())))
+        seen = seen.filter(pl.any_horizontal([_order_test(f) for f in features]))
     if order is not None:  # filters keep the files' order
         descending = order == "descending"
         tested = tested.set_sorted("order_id", descending=descending)
         seen = seen.set_sorted("order_id", descending=descending)
-    joined = tested.join(seen, on="order_id", how="inner")
+    return tested.join(seen, on="order_id", how="inner")
+
+
+def group_lines(joined: pl.LazyFrame, plan: FeaturePlan, keys: IdentityResolver) -> pl.LazyFrame:
+    """customer_key and the line features, from the `joined_lines`."""
+    features = _line_aggs(plan)
+    items = _item_names(features)
     aggregates = []
     for feature in features:
-        keep = tests[feature] & pl.col(items[feature.item])
+        keep = _order_test(feature) & pl.col(items[feature.item])
         value = (
             keep.sum()
             if feature.measure == "lines"
@@ -151,6 +188,19 @@ def aggregate_lines(
         )
         aggregates.append(Aggregate(plan.name(feature), value.cast(pl.Int64), "sum"))
     return aggregate_by_customer(joined, aggregates, keys)
+
+
+def _order_test(feature: LineAgg) -> pl.Expr:
+    return window_test("ordered_at", feature.window) & order_where(feature.where)
+
+
+def _line_aggs(plan: FeaturePlan) -> list[LineAgg]:
+    return [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+
+
+def _item_names(features: list[LineAgg]) -> dict[Item, str]:
+    """The flag column of each distinct item test, in the features' order."""
+    return {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
 
 
 def _bounded(feature: LineAgg) -> bool:
