@@ -86,7 +86,8 @@ class WorkFolder:
             self._claim()
             _remove(temp)  # what a killed attempt left half-written
             write(temp)
-            _fsync(temp)
+            for path in _tree(temp):
+                _fsync(path)
             temp.replace(final)
             _fsync(self.folder)
         except OSError as error:
@@ -181,3 +182,10 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def _tree(path: Path) -> list[Path]:
+    """`path` and, for a folder, everything in it: deepest first, so a folder is synced after
+    the entries it holds."""
+    inside = sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True)
+    return [*inside, path] if path.is_dir() else [path]

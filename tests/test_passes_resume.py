@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 from snapshot_samples import temp_files
 
 from segcli import api
@@ -272,3 +273,26 @@ def test_a_work_folder_that_cannot_be_written_fails_the_run_with_one_line(tmp_pa
     assert line.startswith("error: cannot keep ")  # the first file the run keeps there
     assert f" {out / WORK_NAME}/" in line
     assert snapshots(out) == {}
+
+
+def test_a_shared_file_is_used_only_once_complete(tmp_path: Path) -> None:
+    store = WorkFolder(tmp_path / WORK_NAME, '{"as_of": "tonight"}\n', lambda members: members)
+    written: list[Path] = []
+
+    def killed(path: Path) -> None:
+        path.mkdir()
+        (path / "half.parquet").write_bytes(b"half")
+        raise KeyboardInterrupt  # the run stops in the middle of writing
+
+    def write(path: Path) -> None:
+        written.append(path)
+        path.mkdir()
+        pl.DataFrame({"x": [1]}).write_parquet(path / "part.parquet")
+
+    with pytest.raises(KeyboardInterrupt):
+        store.keep_file("lines", killed)
+    assert not (tmp_path / WORK_NAME / "lines").exists()
+    kept = store.keep_file("lines", write)  # the rerun writes it again, from nothing
+    assert sorted(p.name for p in kept.iterdir()) == ["part.parquet"]
+    assert store.keep_file("lines", write) == kept  # then takes it as it is
+    assert len(written) == 1

@@ -5,7 +5,8 @@ next is built from it, so no two hold memory at the same time: the distinct item
 the lines and orders share an order-id order, the line features, the orders per customer id
 as written, and the main per-customer query (see customers.build_members_table). Where the
 data is larger than the memory budget, the last three run once per pass over a hash of the
-customers (passes.py, budget.py).
+customers (passes.py, budget.py); the lines are then joined to their orders once and split by
+pass (`_split_lines`), where the files' shared order makes that join cheap in memory.
 """
 
 from __future__ import annotations
