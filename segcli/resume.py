@@ -4,12 +4,14 @@
 the customers (backends/polars/passes.py). Each finished pass's members are rendered as export
 records at once (what the folder keeps, `render`, is the run's choice) and written, atomically
 and durably, to `<out>/.segcli-work/` as `pass-<i>-of-<K>.parquet`: no pass's members stay in
-memory, and a rerun of the same run computes only the passes not kept. The folder records what
-it belongs to (`run.json`: the as-of, the definitions' hashes, the input files' sizes and
-modification times, the settings, the export's options, segcli's and Polars' versions, as
-Polars' hash picks each customer's pass): anything else, and it is emptied first. The run
-removes it when it completes. Snapshots are only ever written from every part, so a kill leaves
-no partial snapshot. A one-pass run has nothing to resume: it keeps its one part in memory.
+memory, and a rerun of the same run computes only the passes not kept. What every pass reads
+alike and computes once (the order lines as the features read them) is kept there too. The
+folder records what it belongs to (`run.json`: the as-of, the definitions' hashes, the input
+files' sizes and modification times, the settings, the export's options, segcli's and Polars'
+versions, as Polars' hash picks each customer's pass): anything else, and it is emptied first.
+The run removes it when it completes. Snapshots are only ever written from every part, so a
+kill leaves no partial snapshot. A one-pass run has nothing to resume: it keeps its one part in
+memory.
 """
 
 from __future__ import annotations
@@ -72,6 +74,26 @@ class WorkFolder:
             reason = error.strerror or str(error)
             message = f"cannot keep pass {index + 1} of {count} in {final}: {reason}"
             raise SnapshotError(message) from None
+
+    def keep_file(self, name: str, write: Callable[[Path], None]) -> Path:
+        """See backends.PassStore: written under a temporary name (a file or a folder), then
+        renamed, so a kill leaves nothing half-written under `name`."""
+        final = self.folder / name
+        if final.exists() and self._belongs():
+            return final
+        temp = final.with_name(final.name + _PARTIAL)
+        try:
+            self._claim()
+            _remove(temp)  # what a killed attempt left half-written
+            write(temp)
+            for path in _tree(temp):
+                _fsync(path)
+            temp.replace(final)
+            _fsync(self.folder)
+        except OSError as error:
+            reason = error.strerror or str(error)
+            raise SnapshotError(f"cannot keep {final}: {reason}") from None
+        return final
 
     def parts(self, count: int) -> pl.LazyFrame:
         """Every part of the run, as one frame (read from the folder as it is collected)."""
@@ -152,3 +174,18 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    """`path`, a file or a folder, gone if it was there."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def _tree(path: Path) -> list[Path]:
+    """`path` and, for a folder, everything in it: deepest first, so a folder is synced after
+    the entries it holds."""
+    inside = sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True)
+    return [*inside, path] if path.is_dir() else [path]

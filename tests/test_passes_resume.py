@@ -6,10 +6,13 @@ from __future__ import annotations
 import random
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
+import pytest
 from snapshot_samples import temp_files
 
 from segcli import api
@@ -222,17 +225,19 @@ def _first_pass(config: Path) -> pl.DataFrame:
     definitions, _broken = load_segments(config.parent / "rules")
     tables = _tables(config)
     as_of = api.effective_as_of(None, AS_OF, tables.settings)
-    keep = _KeepFirst()
+    keep = _KeepFirst(Path(tempfile.mkdtemp(dir=config.parent)))
     assert api.store_members(definitions, tables, as_of, definitions, keep) == PASSES
     assert keep.first is not None
     return keep.first
 
 
 class _KeepFirst:
-    """A PassStore that keeps pass 1 (and holds no finished pass)."""
+    """A PassStore that keeps pass 1 (and holds no finished pass), its shared files in
+    `scratch`."""
 
-    def __init__(self) -> None:
+    def __init__(self, scratch: Path) -> None:
         self.first: pl.DataFrame | None = None
+        self.scratch = scratch
 
     def done(self, _index: int, _count: int) -> bool:
         return False
@@ -240,6 +245,11 @@ class _KeepFirst:
     def save(self, index: int, _count: int, members: pl.DataFrame) -> None:
         if index == 0:
             self.first = members
+
+    def keep_file(self, name: str, write: Callable[[Path], None]) -> Path:
+        path = self.scratch / name
+        write(path)
+        return path
 
 
 def _keys(data: bytes) -> set[str]:
@@ -260,5 +270,29 @@ def test_a_work_folder_that_cannot_be_written_fails_the_run_with_one_line(tmp_pa
     )
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
-    assert line.startswith(f"error: cannot keep pass 1 of {PASSES} in {out / WORK_NAME}/")
+    assert line.startswith("error: cannot keep ")  # the first file the run keeps there
+    assert f" {out / WORK_NAME}/" in line
     assert snapshots(out) == {}
+
+
+def test_a_shared_file_is_used_only_once_complete(tmp_path: Path) -> None:
+    store = WorkFolder(tmp_path / WORK_NAME, '{"as_of": "tonight"}\n', lambda members: members)
+    written: list[Path] = []
+
+    def killed(path: Path) -> None:
+        path.mkdir()
+        (path / "half.parquet").write_bytes(b"half")
+        raise KeyboardInterrupt  # the run stops in the middle of writing
+
+    def write(path: Path) -> None:
+        written.append(path)
+        path.mkdir()
+        pl.DataFrame({"x": [1]}).write_parquet(path / "part.parquet")
+
+    with pytest.raises(KeyboardInterrupt):
+        store.keep_file("lines", killed)
+    assert not (tmp_path / WORK_NAME / "lines").exists()
+    kept = store.keep_file("lines", write)  # the rerun writes it again, from nothing
+    assert sorted(p.name for p in kept.iterdir()) == ["part.parquet"]
+    assert store.keep_file("lines", write) == kept  # then takes it as it is
+    assert len(written) == 1

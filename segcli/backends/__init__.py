@@ -85,6 +85,12 @@ class PassStore(Protocol):
         """Keep the members of pass `index` of `count` (durably: they outlive a crash)."""
         ...
 
+    def keep_file(self, name: str, write: Callable[[Path], None]) -> Path:
+        """The file `name` that every pass reads, written once by `write` (to the path it is
+        given) and kept beside the passes (durably, complete or not at all); an earlier
+        attempt's is used as it is."""
+        ...
+
 
 class Engine(Protocol):
     """One engine: inputs in, members table out; plus what `why` and `explain` need."""

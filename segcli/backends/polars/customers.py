@@ -20,7 +20,7 @@ from segcli.backends.polars.groups import (
     aggregate_by_customer,
     cell_groups,
 )
-from segcli.backends.polars.lines import aggregate_lines
+from segcli.backends.polars.lines import aggregate_lines, flagged_lines
 from segcli.backends.polars.orders import (
     NET,
     customers_gate,
@@ -103,7 +103,9 @@ def with_item_features(
         if tables.lines is None:
             raise ValueError("needs order lines")
         per_customer = (
-            aggregate_lines(tables.lines, orders, plan, keys, None)
+            aggregate_lines(
+                flagged_lines(tables.lines, plan, tables.settings, None), orders, plan, keys
+            )
             if lines is None
             else lines.lazy()
         )

@@ -5,15 +5,18 @@ next is built from it, so no two hold memory at the same time: the distinct item
 the lines and orders share an order-id order, the line features, the orders per customer id
 as written, and the main per-customer query (see customers.build_members_table). Where the
 data is larger than the memory budget, the last three run once per pass over a hash of the
-customers (passes.py, budget.py).
+customers (passes.py, budget.py); the lines are then joined to their orders once and split by
+pass (`_split_lines`), where the files' shared order makes that join cheap in memory.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -28,12 +31,17 @@ from segcli.backends.polars.grid import grid_cells
 from segcli.backends.polars.history import Progress, membership_over_time
 from segcli.backends.polars.lines import (
     SortDirection,
+    flagged_lines,
+    group_lines,
     id_order,
     id_order_query,
     item_cell_query,
+    join_column,
+    joined_lines,
     line_features,
 )
 from segcli.backends.polars.no_orders import without_buyers
+from segcli.backends.polars.orders import identity, scope
 from segcli.backends.polars.passes import Pass
 from segcli.backends.polars.rules import compile_rule
 from segcli.errors import UsageError
@@ -67,9 +75,10 @@ class PolarsEngine:
     def members_table(self, plan: FeaturePlan, inputs: Inputs) -> pl.DataFrame:
         """The members table, in as many passes over the customers as the memory budget asks
         (see passes.py), the parts concatenated."""
-        parts = _Parts()
-        self.store_members(plan, inputs, parts)
-        return parts.table()
+        with tempfile.TemporaryDirectory(prefix="segcli-") as scratch:
+            parts = _Parts(Path(scratch))
+            self.store_members(plan, inputs, parts)
+            return parts.table()
 
     def store_members(self, plan: FeaturePlan, inputs: Inputs, store: PassStore) -> int:
         """Each pass's part given to `store` as it is finished, none held here: the memory a
@@ -83,7 +92,8 @@ class PolarsEngine:
                 if store.done(index, count):
                     continue
                 if shared is None:
-                    shared = _shared_queries(plan, tables, runner)
+                    several = store if count > 1 else None
+                    shared = _shared_queries(plan, tables, runner, several, count)
                 part = Pass(index, count)
                 store.save(index, count, _members_in(plan, tables, runner, part, shared))
         return count
@@ -149,8 +159,10 @@ def one_row_group_at_a_time() -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class _Parts:
-    """A PassStore in memory, for a members table returned whole."""
+    """A PassStore in memory, for a members table returned whole; the files the passes share
+    in `scratch`."""
 
+    scratch: Path
     parts: list[pl.DataFrame] = field(default_factory=list)
 
     def done(self, index: int, count: int) -> bool:
@@ -161,26 +173,88 @@ class _Parts:
         del index, count
         self.parts.append(members)
 
+    def keep_file(self, name: str, write: Callable[[Path], None]) -> Path:
+        path = self.scratch / name
+        write(path)
+        return path
+
     def table(self) -> pl.DataFrame:
         return self.parts[0] if len(self.parts) == 1 else pl.concat(self.parts)
 
 
 @dataclass(frozen=True, slots=True)
 class _Shared:
-    """What every pass reads alike: the distinct item cells, the files' order-id order."""
+    """What every pass reads alike: the distinct item cells, the files' order-id order, and
+    in a run of several passes, the lines joined to their orders, split by pass (`_Split`)."""
 
     cells: pl.DataFrame | None
     order: SortDirection
+    lines: _Split | None = None
 
 
-def _shared_queries(plan: FeaturePlan, tables: Tables, runner: QueryRunner) -> _Shared:
-    if not plan.needs_lines:
+@dataclass(frozen=True, slots=True)
+class _Split:
+    """The `joined_lines` of every pass, one folder of Parquet files per pass (`Pass.reader`)
+    plus one that every pass reads, written by one query (`_split_lines`)."""
+
+    folder: Path
+    schema: pl.Schema
+    count: int
+
+    def rows(self, index: int) -> pl.LazyFrame:
+        keys = (index, self.count)
+        files = [f for k in keys for f in sorted(self.folder.glob(f"{_READER}={k}/*.parquet"))]
+        return pl.scan_parquet(files) if files else pl.LazyFrame(schema=self.schema)
+
+
+_READER = "__reader"
+
+
+def _shared_queries(
+    plan: FeaturePlan, tables: Tables, runner: QueryRunner, store: PassStore | None, count: int
+) -> _Shared:
+    """`store`: where to keep the lines split by pass, for a run of several passes."""
+    if not plan.needs_lines or tables.lines is None:
         return _Shared(None, None)
     query = item_cell_query(plan, tables)
     cells = None if query is None else runner.collect(query, ["lines"])
     check = id_order_query(plan, tables, gated=True)
     order = None if check is None else id_order(runner.collect(check, ["orders", "lines"]))
-    return _Shared(cells, order)
+    if store is None or order is None:
+        return _Shared(cells, order)
+    return _Shared(cells, order, _split_lines(plan, tables, runner, store, cells, order, count))
+
+
+def _split_lines(
+    plan: FeaturePlan,
+    tables: Tables,
+    runner: QueryRunner,
+    store: PassStore,
+    cells: pl.DataFrame | None,
+    order: SortDirection,
+    count: int,
+) -> _Split:
+    """The lines joined to their orders once, each row written to the pass that reads it.
+
+    Lines carry no customer, so no pass's hash narrows them: passes that each join every line
+    would decode every line and test its items again, once per pass. Sorted by order id (the
+    files share an `order`), the join is a merge join holding no table of every order, so one
+    query over all orders stays within the budget; each pass then groups only its own rows."""
+    assert tables.lines is not None
+    orders, _known, _gate = scope(plan, tables, tables.settings.exclude_statuses, gated=True)
+    on = join_column(tables)
+    tested = flagged_lines(tables.lines, plan, tables.settings, cells, on=on)
+    orders = orders.with_columns(Pass(0, count).reader(orders).alias(_READER))
+    split = joined_lines(tested, orders, plan, order, (_READER,), on=on).drop(on)
+    roles = ["orders", "lines", "products"]
+
+    def write(path: Path) -> None:
+        target = pl.PartitionBy(path, key=_READER, include_key=False)
+        sink = split.sink_parquet(target, mkdir=True, compression="lz4", lazy=True)
+        runner.collect(sink, roles)
+
+    schema = split.drop(_READER).collect_schema()
+    return _Split(store.keep_file("lines", write), schema, count)
 
 
 def _members_in(
@@ -192,8 +266,10 @@ def _members_in(
     exclude = tables.settings.exclude_statuses
     lines = None
     if plan.needs_lines:
-        per_line = line_features(
-            plan, tables, exclude, shared.cells, gated=True, order=shared.order
+        per_line = (
+            line_features(plan, tables, exclude, shared.cells, gated=True, order=shared.order)
+            if shared.lines is None
+            else group_lines(shared.lines.rows(part.index), plan, identity(tables))
         )
         lines = runner.collect(part.keys(per_line), ["orders", "customers", "lines", "products"])
     tables = without_buyers(plan, tables, exclude, runner) or tables

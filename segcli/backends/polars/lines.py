@@ -10,7 +10,12 @@ from segcli.backends.polars.groups import (
     Aggregate,
     aggregate_by_customer,
 )
-from segcli.backends.polars.items import Item, cell_query, lines_superset, with_item_flags
+from segcli.backends.polars.items import (
+    Item,
+    cell_query,
+    lines_superset,
+    with_item_flags,
+)
 from segcli.backends.polars.orders import (
     customers_gate,
     identity,
@@ -23,6 +28,7 @@ from segcli.backends.polars.rules import (
 )
 from segcli.inputs.columns import ORDER_ID_CELL
 from segcli.inputs.identity import IdentityResolver
+from segcli.inputs.settings import Settings
 from segcli.inputs.tables import FROM_EMAIL, RAW_KEY, Tables
 from segcli.inputs.typed_columns import integer_ids
 from segcli.plan import (
@@ -39,20 +45,24 @@ def line_features(
     *,
     gated: bool = False,
     order: SortDirection = None,
+    tested: pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """customer_key and the order-line features, as a query of its own: collected before the
     main one, the lines' join and the orders' group-by do not hold memory at the same time.
     `cells`: the collected `item_cell_query` (item tests then run once per distinct cell).
-    `order`: the lines and the orders are both sorted by order id this way (`id_order`)."""
+    `order`: the lines and the orders are both sorted by order id this way (`id_order`).
+    `tested`: the `flagged_lines` of the lines, computed before (and kept) by the caller."""
     if tables.lines is None:
         raise ValueError("needs order lines")
     orders, _known, gate = scope(plan, tables, exclude, gated=gated)
     keys = identity(tables)
     merge = order if gate is None else None  # rows_of does not keep the orders' order
-    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
-    per_item = _parquet_lines(tables) and all(f.item for f in features)
     on = join_column(tables)
-    return aggregate_lines(tables.lines, orders, plan, keys, cells, merge, per_item=per_item, on=on)
+    if tested is None:
+        per_item = _parquet_lines(tables) and all(f.item for f in _line_aggs(plan))
+        tested = flagged_lines(tables.lines, plan, tables.settings, cells, per_item=per_item, on=on)
+        merge = None if per_item else merge  # the parts of a per-item read are not in order
+    return aggregate_lines(tested, orders, plan, keys, merge, on=on)
 
 
 def join_column(tables: Tables) -> str:
@@ -137,44 +147,84 @@ def _line_filter(features: list[LineAgg], lines: pl.LazyFrame) -> pl.Expr | None
     return lines_superset(items, set(lines.collect_schema().names()))
 
 
-def aggregate_lines(
+def flagged_lines(
     lines: pl.LazyFrame,
-    orders: pl.LazyFrame,
     plan: FeaturePlan,
-    keys: IdentityResolver,
+    settings: Settings,
     cells: pl.DataFrame | None,
-    order: SortDirection = None,
     *,
     per_item: bool = False,
     on: str = "order_id",
 ) -> pl.LazyFrame:
-    """Lines joined to their (seen) orders, then one group-by per customer.
+    """The lines as the features read them, before they meet their orders: order_id, the
+    quantity where a feature sums it, and one flag per distinct item test (`_item_names`).
 
-    Each distinct item test is computed once, on the lines, before the join; when every feature
-    has an item test (or an order test), only lines (orders) passing at least one are joined: the
-    others count towards no feature. Only the columns the features read are carried.
-    `per_item`: the lines are read once per item (see `_tested_per_item`). `on`: the column
-    both tables identify the order by (the order id, or ORDER_ID_CELL: see `line_features`)."""
-    features = [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
-    items = {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+    Each distinct item test is computed once, on the lines; when every feature has an item
+    test, only lines passing at least one are kept: the others count towards no feature. A
+    query of its own, so that a run in passes computes it once (the lines carry no customer,
+    so no pass's hash narrows them). `per_item`: the lines are read once per item (see
+    `_tested_per_item`; its parts are not in the files' order). `on`: the column both tables
+    identify the order by (the order id, or ORDER_ID_CELL: see `join_column`)."""
+    features = _line_aggs(plan)
+    items = _item_names(features)
     line_columns = [on] + (["quantity"] if any(f.measure == "quantity" for f in features) else [])
-    split = _tested_per_item(lines, items, line_columns, keys) if per_item else None
-    tested = split
-    if tested is None:
-        tested = _tested(lines, features, items, line_columns, keys, cells)
+    split = _tested_per_item(lines, items, line_columns, settings) if per_item else None
+    if split is not None:
+        return split
+    narrow = _line_filter(features, lines)
+    if narrow is not None:
+        lines = lines.filter(narrow)  # pushed into the scan, before the cells are parsed
+    lines, item_tests = with_item_flags(lines, items, settings, cells)
+    tested = lines.select(*line_columns, *item_tests)
+    if all(f.item for f in features):
+        tested = tested.filter(pl.any_horizontal(list(items.values())))
+    return tested
+
+
+def aggregate_lines(
+    tested: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    keys: IdentityResolver,
+    order: SortDirection = None,
+    *,
+    on: str = "order_id",
+) -> pl.LazyFrame:
+    """The `flagged_lines` joined to their (seen) orders, then one group-by per customer."""
+    return group_lines(joined_lines(tested, orders, plan, order, on=on), plan, keys)
+
+
+def joined_lines(
+    tested: pl.LazyFrame,
+    orders: pl.LazyFrame,
+    plan: FeaturePlan,
+    order: SortDirection = None,
+    carry: tuple[str, ...] = (),
+    *,
+    on: str = "order_id",
+) -> pl.LazyFrame:
+    """The `flagged_lines` joined to their (seen) orders: a row per line, with its order's
+    identity, the columns the features' order tests read and the orders' columns `carry`.
+    When every feature has an order test, only the orders passing at least one are joined."""
+    features = _line_aggs(plan)
     where_columns = dict.fromkeys(order_column(w.field) for f in features for w in f.where)
-    seen = orders.select(on, RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns)
-    tests = {f: window_test("ordered_at", f.window) & order_where(f.where) for f in features}
+    seen = orders.select(on, RAW_KEY, FROM_EMAIL, "ordered_at", *where_columns, *carry)
     if all(_bounded(f) for f in features):
-        seen = seen.filter(pl.any_horizontal(list(tests.values())))
-    if order is not None and split is None:  # filters keep the files' order (not a concat)
+        seen = seen.filter(pl.any_horizontal([_order_test(f) for f in features]))
+    if order is not None:  # filters keep the files' order
         descending = order == "descending"
         tested = tested.set_sorted(on, descending=descending)
         seen = seen.set_sorted(on, descending=descending)
-    joined = tested.join(seen, on=on, how="inner")
+    return tested.join(seen, on=on, how="inner")
+
+
+def group_lines(joined: pl.LazyFrame, plan: FeaturePlan, keys: IdentityResolver) -> pl.LazyFrame:
+    """customer_key and the line features, from the `joined_lines`."""
+    features = _line_aggs(plan)
+    items = _item_names(features)
     aggregates = []
     for feature in features:
-        keep = tests[feature] & pl.col(items[feature.item])
+        keep = _order_test(feature) & pl.col(items[feature.item])
         value = (
             keep.sum()
             if feature.measure == "lines"
@@ -184,36 +234,29 @@ def aggregate_lines(
     return aggregate_by_customer(joined, aggregates, keys)
 
 
+def _order_test(feature: LineAgg) -> pl.Expr:
+    return window_test("ordered_at", feature.window) & order_where(feature.where)
+
+
+def _line_aggs(plan: FeaturePlan) -> list[LineAgg]:
+    return [f for f in plan.features(LineAgg) if isinstance(f, LineAgg)]
+
+
+def _item_names(features: list[LineAgg]) -> dict[Item, str]:
+    """The flag column of each distinct item test, in the features' order."""
+    return {item: f"__item{i}" for i, item in enumerate(dict.fromkeys(f.item for f in features))}
+
+
 def _bounded(feature: LineAgg) -> bool:
     """Whether the feature reads only some orders: a window with a bound, or an order test."""
     return bool(feature.where) or feature.window.start is not None or feature.window.end is not None
-
-
-def _tested(
-    lines: pl.LazyFrame,
-    features: list[LineAgg],
-    items: dict[Item, str],
-    line_columns: list[str],
-    keys: IdentityResolver,
-    cells: pl.DataFrame | None,
-) -> pl.LazyFrame:
-    """The lines with one flag per item, in one read; when every feature tests items, only
-    the lines passing one (a superset filter on the cells as written first, in the scan)."""
-    narrow = _line_filter(features, lines)
-    if narrow is not None:
-        lines = lines.filter(narrow)
-    lines, item_tests = with_item_flags(lines, items, keys.settings, cells)
-    tested = lines.select(*line_columns, *item_tests)
-    if all(f.item for f in features):
-        tested = tested.filter(pl.any_horizontal(list(items.values())))
-    return tested
 
 
 MAX_ITEM_READS = 4
 
 
 def _tested_per_item(
-    lines: pl.LazyFrame, items: dict[Item, str], line_columns: list[str], keys: IdentityResolver
+    lines: pl.LazyFrame, items: dict[Item, str], line_columns: list[str], settings: Settings
 ) -> pl.LazyFrame | None:
     """The lines passing each item, read once per item and concatenated, each part flagged
     for its own item only (a line passing two items is in two parts, and each feature counts
@@ -230,7 +273,7 @@ def _tested_per_item(
         narrow = lines_superset((item,), columns)
         if narrow is None:
             return None
-        flagged, (test,) = with_item_flags(lines.filter(narrow), {item: name}, keys.settings, None)
+        flagged, (test,) = with_item_flags(lines.filter(narrow), {item: name}, settings, None)
         flags = [test if n == name else pl.lit(value=False).alias(n) for n in items.values()]
         parts.append(flagged.select(*line_columns, *flags).filter(pl.col(name)))
     return pl.concat(parts) if len(parts) > 1 else None

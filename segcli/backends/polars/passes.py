@@ -36,7 +36,12 @@ class Pass:
     def holds(self, column: str) -> pl.Expr:
         """Whether the key in `column` hashes to this pass (stable within a Polars version). As
         text: an id read as a number hashes as the key it becomes."""
-        return (pl.col(column).cast(pl.String).hash(_SEED) % self.count) == self.index
+        return _bucket(column, self.count) == self.index
+
+    def reader(self, rows: pl.LazyFrame) -> pl.Expr:
+        """Which pass reads each row of `rows` (orders, or rows joined to them): as `tables`
+        picks the orders, its key's pass, or `count` for a row that every pass reads."""
+        return pl.when(plain_id(rows)).then(_bucket(RAW_KEY, self.count)).otherwise(self.count)
 
     def tables(self, tables: Tables) -> Tables:
         """`tables` as this pass reads them."""
@@ -53,3 +58,7 @@ class Pass:
     def keys(self, frame: pl.LazyFrame) -> pl.LazyFrame:
         """The rows of `frame` whose customer_key is this pass's."""
         return frame if self.count == 1 else frame.filter(self.holds(KEY))
+
+
+def _bucket(column: str, count: int) -> pl.Expr:
+    return pl.col(column).cast(pl.String).hash(_SEED) % count
