@@ -119,6 +119,3 @@ def _money_checked(tables: Tables) -> list[str]:
 def _exact_cents(dtype: pl.DataType) -> bool:
     """A Parquet decimal whose every value is a whole number of cents within an Int64."""
     return isinstance(dtype, pl.Decimal) and dtype.scale <= 2 and dtype.precision + 2 <= 18
-
-
-_PROBE = "__segcli_probe"
